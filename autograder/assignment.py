@@ -1,0 +1,127 @@
+"""Load `solutions/<name>/assignment.toml`: the per-assignment configuration.
+
+Schema (all keys shown are required unless marked optional):
+
+    [assignment]
+    name = "ut3_10_flowers"        # folder name under solutions/ and assignments/
+    title = "..."                  # student-facing title
+    language = "es"                # language of student-facing messages
+    notebook = "ut3_10_flowers.ipynb"
+    seed = 42
+    [contract]                     # functions students must define, in notebook order
+    functions = ["load_data", "mixup", ...]
+    [profiles.ci]                  # values injected into the `parameters` cell (optional)
+    [profiles.full]
+    [[tests]]                      # one hidden pytest test `test_<id>` per entry
+    id = "mixup"; points = 2; paso = "PASO 6"
+    functions = ["mixup"]          # contract functions the test exercises
+    visible = false                # optional: shown to students by `autograder check`
+    gpu = false                    # optional: needs GPU + real data (pytest -m gpu)
+    bonus = false                  # optional: extra credit, not in max_score
+    config = { alpha = 0.2 }       # optional: passed to the test via the `config` fixture
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder.errors import AutograderError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def solutions_dir() -> Path:
+    """Root of the solution folders (env AUTOGRADER_SOLUTIONS overrides the repo's)."""
+    return Path(os.environ.get("AUTOGRADER_SOLUTIONS", REPO_ROOT / "solutions"))
+
+
+def assignments_dir() -> Path:
+    return Path(os.environ.get("AUTOGRADER_ASSIGNMENTS", REPO_ROOT / "assignments"))
+
+
+@dataclass
+class TestSpec:
+    id: str
+    points: float
+    paso: str
+    functions: list[str]
+    visible: bool = False
+    gpu: bool = False
+    bonus: bool = False
+    config: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass
+class Assignment:
+    name: str
+    title: str
+    language: str
+    seed: int
+    directory: Path
+    notebook: Path
+    functions: list[str]
+    tests: list[TestSpec]
+    profiles: dict[str, dict[str, Any]]
+    raw: dict[str, Any]
+
+    @property
+    def tests_dir(self) -> Path:
+        return self.directory / "tests"
+
+    def test(self, test_id: str) -> TestSpec:
+        for t in self.tests:
+            if t.id == test_id:
+                return t
+        raise AutograderError(f"{self.name}: no test with id {test_id!r} in assignment.toml")
+
+    def max_score(self, gpu: bool = False) -> float:
+        return sum(t.points for t in self.tests if not t.bonus and (gpu or not t.gpu))
+
+
+def load(name_or_dir: str | Path) -> Assignment:
+    """Load an assignment by name (under solutions/) or by folder path."""
+    path = Path(name_or_dir)
+    if not (path / "assignment.toml").is_file():
+        path = solutions_dir() / str(name_or_dir)
+    toml_path = path / "assignment.toml"
+    if not toml_path.is_file():
+        raise AutograderError(f"no assignment.toml for {str(name_or_dir)!r} (looked in {path})")
+    try:
+        raw = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise AutograderError(f"{toml_path}: invalid TOML: {exc}") from exc
+    try:
+        meta = raw["assignment"]
+        tests = [
+            TestSpec(
+                id=t["id"], points=float(t["points"]), paso=t.get("paso", ""),
+                functions=list(t.get("functions", [])), visible=bool(t.get("visible", False)),
+                gpu=bool(t.get("gpu", False)), bonus=bool(t.get("bonus", False)),
+                config=dict(t.get("config", {})), description=t.get("description", ""),
+            )
+            for t in raw.get("tests", [])
+        ]
+        ids = [t.id for t in tests]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise AutograderError(f"{toml_path}: duplicate test ids {dupes}")
+        return Assignment(
+            name=meta["name"], title=meta.get("title", meta["name"]),
+            language=meta.get("language", "es"), seed=int(meta.get("seed", 42)),
+            directory=path.resolve(), notebook=path.resolve() / meta["notebook"],
+            functions=list(raw.get("contract", {}).get("functions", [])), tests=tests,
+            profiles=dict(raw.get("profiles", {})), raw=raw,
+        )
+    except KeyError as exc:
+        raise AutograderError(f"{toml_path}: missing key {exc}") from exc
+
+
+def all_names() -> list[str]:
+    """Names of every assignment folder under solutions/ (sorted)."""
+    root = solutions_dir()
+    return sorted(p.name for p in root.iterdir() if (p / "assignment.toml").is_file()) if root.is_dir() else []

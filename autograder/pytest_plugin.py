@@ -1,0 +1,177 @@
+"""pytest plugin behind every hidden test suite (`solutions/<name>/tests/test_<name>.py`).
+
+Hidden tests are ordinary pytest functions named `test_<id>`, one per `[[tests]]` entry of
+`assignment.toml` (points, PASO, visibility and config live there). They use three fixtures:
+
+- `student`: the student's functions (`student.mixup`, ...; None when missing).
+- `config`: the test's `config` table plus `lang`, `seed` and the assignment's top-level values.
+- `check`: `check(results)` records `CheckResult`s for partial credit and raises
+  AssertionError with the student-facing messages when any failed.
+
+Whoever runs the suite passes a `GradingSession` in `pytest.main(..., plugins=[session])`;
+after the run `session.outcomes` holds one `TestOutcome` per test.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from autograder.assignment import Assignment, TestSpec
+from autograder.results import CheckResult, total
+
+RESULTS_KEY = "autograder_results"
+
+
+@dataclass
+class TestOutcome:
+    """One hidden test after the run: score already scaled to its points."""
+
+    id: str
+    points: float
+    score: float
+    status: str  # "passed" | "failed" | "error" | "skipped"
+    message: str
+    paso: str
+    visible: bool
+    bonus: bool
+    gpu: bool
+    duration: float
+    results: list[CheckResult] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "points": self.points, "score": round(self.score, 4),
+            "status": self.status, "message": self.message, "paso": self.paso,
+            "visible": self.visible, "bonus": self.bonus, "gpu": self.gpu,
+            "duration": round(self.duration, 3),
+            "checks": [r.to_dict() for r in self.results],
+        }
+
+
+def scaled_score(spec: TestSpec, status: str, results: list[CheckResult]) -> float:
+    """Points earned: proportional to the recorded checks' scores, else all-or-nothing."""
+    if status in ("error", "skipped"):
+        return 0.0
+    if results:
+        got, out_of = total(results)
+        return spec.points * (got / out_of) if out_of else 0.0
+    return spec.points if status == "passed" else 0.0
+
+
+def summarize(results: list[CheckResult]) -> str:
+    """Student-facing multi-line summary, failures first."""
+    lines = []
+    for r in sorted(results, key=lambda r: r.passed):
+        mark = "OK " if r.passed else "XX "
+        line = f"{mark}{r.name}"
+        if r.message and not r.passed:
+            line += f": {r.message}"
+        if r.hint and not r.passed:
+            line += f" ({r.hint})"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+class GradingSession:
+    """pytest plugin object: provides the fixtures and collects outcomes for one student."""
+
+    def __init__(self, student: Any, assignment: Assignment, lang: str | None = None,
+                 seed: int | None = None) -> None:
+        self.student_obj = student
+        self.assignment = assignment
+        self.lang = lang or assignment.language
+        self.seed = assignment.seed if seed is None else seed
+        self.outcomes: dict[str, TestOutcome] = {}
+        self.artifacts: dict[str, dict[str, Any]] = {}
+        self._recorded: dict[str, list[CheckResult]] = {}
+        self._started: dict[str, float] = {}
+
+    # fixtures -----------------------------------------------------------------------------
+    @pytest.fixture
+    def student(self) -> Any:
+        return self.student_obj
+
+    @pytest.fixture
+    def config(self, request: pytest.FixtureRequest) -> dict[str, Any]:
+        spec = self._spec(request.node)
+        cfg = {"lang": self.lang, "seed": self.seed}
+        cfg.update(self.assignment.raw.get("checks", {}))
+        if spec is not None:
+            cfg.update(spec.config)
+        return cfg
+
+    @pytest.fixture
+    def check(self, request: pytest.FixtureRequest):
+        test_id = self._test_id(request.node)
+
+        def _check(results: list[CheckResult]) -> list[CheckResult]:
+            self._recorded.setdefault(test_id, []).extend(results)
+            for r in results:
+                if r.artifacts:
+                    self.artifacts.setdefault(test_id, {}).update(
+                        {f"{r.name}.{k}": v for k, v in r.artifacts.items()})
+            failed = [r for r in results if not r.passed]
+            if failed:
+                raise AssertionError(summarize(failed))
+            return results
+
+        return _check
+
+    # hooks --------------------------------------------------------------------------------
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "gpu: needs a GPU, real data and ImageNet weights")
+        config.addinivalue_line("markers", "points(n): points (assignment.toml is authoritative)")
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            spec = self._spec(item)
+            if spec is not None and spec.gpu:
+                item.add_marker(pytest.mark.gpu)
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self._started[self._test_id(item)] = time.monotonic()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        outcome = yield
+        report = outcome.get_result()
+        spec = self._spec(item)
+        if spec is None:
+            return
+        if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+            if report.skipped:
+                status = "skipped"
+                message = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
+            elif report.passed:
+                status, message = "passed", ""
+            elif call.excinfo is not None and call.excinfo.errisinstance(AssertionError):
+                status, message = "failed", str(call.excinfo.value)
+            else:
+                status = "error"
+                exc = call.excinfo.value if call.excinfo else None
+                message = f"{type(exc).__name__}: {exc}" if exc else "error"
+            results = self._recorded.get(spec.id, [])
+            self.outcomes[spec.id] = TestOutcome(
+                id=spec.id, points=spec.points, score=scaled_score(spec, status, results),
+                status=status, message=message, paso=spec.paso, visible=spec.visible,
+                bonus=spec.bonus, gpu=spec.gpu,
+                duration=time.monotonic() - self._started.get(spec.id, time.monotonic()),
+                results=list(results),
+            )
+
+    # helpers ------------------------------------------------------------------------------
+    @staticmethod
+    def _test_id(item: pytest.Item) -> str:
+        name = getattr(item, "originalname", None) or item.name
+        return name.removeprefix("test_")
+
+    def _spec(self, item: pytest.Item) -> TestSpec | None:
+        test_id = self._test_id(item)
+        for spec in self.assignment.tests:
+            if spec.id == test_id:
+                return spec
+        return None
