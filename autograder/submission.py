@@ -21,6 +21,7 @@ class SubmissionResult:
     error: str | None = None
     lint: list[dict[str, Any]] = field(default_factory=list)  # {"cell", "line", "func", "kind", "message"}
     skipped_cells: list[int] = field(default_factory=list)
+    cell_errors: list[dict[str, Any]] = field(default_factory=list)  # {"cell", "line", "exc_type", "message"}
     isolation: str = ""  # e.g. "bubblewrap (read-only root, no network, pid namespace)"
     execution_time: float = 0.0
     stdout_tail: str = ""
@@ -34,7 +35,8 @@ class SubmissionResult:
         return {
             "student": self.student, "assignment": self.assignment, "notebook": self.notebook,
             "score": self.score, "max_score": self.max_score, "error": self.error,
-            "lint": self.lint, "skipped_cells": self.skipped_cells, "isolation": self.isolation,
+            "lint": self.lint, "skipped_cells": self.skipped_cells,
+            "cell_errors": self.cell_errors, "isolation": self.isolation,
             "execution_time": round(self.execution_time, 3),
             "tests": [o.to_dict() for o in self.outcomes.values()],
         }
@@ -57,5 +59,6 @@ class SubmissionResult:
                    notebook=data.get("notebook", ""), outcomes=outcomes,
                    max_score=data.get("max_score", 0.0), error=data.get("error"),
                    lint=data.get("lint", []), skipped_cells=data.get("skipped_cells", []),
+                   cell_errors=data.get("cell_errors", []),
                    isolation=data.get("isolation", ""),
                    execution_time=data.get("execution_time", 0.0))

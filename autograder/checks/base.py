@@ -55,6 +55,12 @@ def from_student_error(check: str, exc: StudentCodeError, lang: str) -> CheckRes
         key = "not_implemented" if exc.kind == "not_implemented" else "missing_function"
         return CheckResult.fail(check, msg("common", key, lang, func=exc.func),
                                 status="not_implemented")
+    if exc.kind == "crashed":
+        return CheckResult.fail(check, msg("common", "crashed", lang, func=exc.func),
+                                status="error")
+    if exc.kind == "bad_return":
+        return CheckResult.fail(check, msg("common", "unsupported_return", lang, func=exc.func,
+                                           detail=exc.detail[:300]), status="error")
     if exc.kind == "timeout":
         return CheckResult.fail(check, msg("common", "timeout", lang, func=exc.func,
                                            seconds=exc.detail), status="error")

@@ -1,16 +1,108 @@
-"""`autograder check` (placeholder until implemented)."""
+"""`autograder check NOTEBOOK`: the student's local check before submitting.
+
+Static lint first (unfilled `___`, `raise NotImplementedError()`, missing functions, syntax
+errors: autograder.lint), then the assignment's VISIBLE tests in the sandbox
+(grader.grade_notebook(visible_only=True)); hidden tests never run and no test source is printed.
+The summary separates "not implemented yet" from "wrong". The assignment is inferred from the
+notebook's metadata (`metadata.autograder.assignment`) or its file name when --assignment is
+missing. Exit codes: 0 every visible check passes and lint is clean, 1 something to fix
+(unlike `nbgrader validate`, which exits 0), 2 usage or bad input, 3 internal error.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
 
+from autograder import assignment as assignment_mod
+from autograder.commands.grade import quiet_stdout
 from autograder.errors import AutograderError
+from autograder.messages import msg
+from autograder.report import results_json
+from autograder.report.console import text_summary
+from autograder.report.summary import outcome_status
+from autograder.submission import SubmissionResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("check", help="(not implemented yet)")
+    p = sub.add_parser(
+        "check", help="lint a notebook and run the visible checks (students)",
+        description="Static lint, then the assignment's visible checks in a sandbox. Prints a "
+                    "summary that separates 'not implemented yet' from 'wrong'.",
+        epilog="Exit codes: 0 all visible checks pass, 1 something to fix, 2 bad input, "
+               "3 internal error.")
+    p.add_argument("notebook", metavar="NOTEBOOK", help="the notebook to check")
+    p.add_argument("--assignment", "-a", metavar="NAME",
+                   help="assignment name (default: from notebook metadata or file name)")
+    p.add_argument("--json", action="store_true",
+                   help="print {assignment, lint, results} as JSON on stdout")
+    p.add_argument("--timeout", type=float, metavar="S", help="wall-clock limit in seconds")
+    p.add_argument("--lang", choices=("es", "en"), default=None,
+                   help="language of the summary (default: the assignment's)")
     p.set_defaults(func=run)
 
 
+def infer_assignment(notebook: Path) -> str:
+    """Assignment name from `metadata.autograder.assignment`, else the longest known
+    assignment name that the file name starts with; AutograderError when neither works."""
+    names = assignment_mod.all_names()
+    try:
+        meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
+        name = (meta.get("autograder") or {}).get("assignment")
+        if isinstance(name, str) and name:
+            return name
+    except (OSError, ValueError, AttributeError):
+        pass  # unreadable notebooks are reported by lint/read_notebook
+    stem = notebook.stem.lower()
+    matches = sorted((n for n in names if stem.startswith(n.lower())), key=len, reverse=True)
+    if matches:
+        return matches[0]
+    raise AutograderError(msg("report", "check_cannot_infer", "es", notebook=notebook,
+                              names=", ".join(names) or "-"))
+
+
+def lint_findings(notebook: Path, assignment: assignment_mod.Assignment,
+                  lang: str) -> list[dict[str, Any]]:
+    """autograder.lint findings as SubmissionResult.lint dicts (bad input -> AutograderError)."""
+    from autograder.lint import lint_notebook
+
+    return [issue.to_dict() for issue in lint_notebook(notebook, assignment, lang=lang)]
+
+
 def run(args: argparse.Namespace) -> int:
-    raise AutograderError("'check' is not implemented yet")
+    notebook = Path(args.notebook)
+    if not notebook.is_file():
+        raise AutograderError(f"{notebook}: no such notebook")
+    assignment = assignment_mod.load(args.assignment or infer_assignment(notebook))
+    lang = args.lang or assignment.language
+    lint = lint_findings(notebook, assignment, lang)
+    with quiet_stdout(args.json):
+        result = _grade_visible(notebook, assignment, args)
+    result.lint = lint
+    failing = [o for o in result.outcomes.values() if outcome_status(o) not in ("passed", "skipped")]
+    if args.json:
+        sys.stdout.write(json.dumps({"assignment": assignment.name, "lint": lint,
+                                     "results": results_json(result, lang=lang)},
+                                    ensure_ascii=False, indent=2) + "\n")
+    else:
+        print(msg("report", "check_header", lang, notebook=notebook, assignment=assignment.name))
+        print()
+        sys.stdout.write(text_summary(result, lang=lang, visible_only=True))
+        if not result.outcomes:
+            print(msg("report", "check_no_visible", lang))
+    return 1 if (failing or lint or result.error) else 0
+
+
+def _grade_visible(notebook: Path, assignment: assignment_mod.Assignment,
+                   args: argparse.Namespace) -> SubmissionResult:
+    if not any(t.visible for t in assignment.tests):
+        return SubmissionResult(student=notebook.stem, assignment=assignment.name,
+                                notebook=str(notebook))
+    from autograder.grader import grade_notebook
+
+    opts: dict[str, Any] = {"timeout": args.timeout} if args.timeout else {}
+    return grade_notebook(notebook, assignment, visible_only=True, profile="ci",
+                          student_id=notebook.stem, lang=args.lang, **opts)

@@ -1,16 +1,221 @@
-"""`autograder grade` (placeholder until implemented)."""
+"""`autograder grade PATH... --assignment NAME`: grade submissions in the sandbox, write reports.
+
+PATH: a notebook, a folder of notebooks, or an nbgrader `submitted/` tree (see _submissions).
+- one notebook, `--json`: exactly one Gradescope results.json object on stdout, nothing else;
+- one notebook, no `-o`: a readable summary on stdout;
+- `-o OUTDIR` or several notebooks: per-student OUTDIR/<student>/results.json + feedback.html
+  and batch OUTDIR/grades.csv + grades.json (default OUTDIR: ./autograder-out/<assignment>);
+  `--json` then prints grades.json on stdout.
+Diagnostics and the progress bar go to stderr; the bar is off with --json or when stderr is not a
+terminal. Exit codes: 0 graded (whatever the scores), 2 usage or bad input, 3 internal error.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
+from autograder import assignment as assignment_mod
+from autograder.commands._submissions import Submission, discover
 from autograder.errors import AutograderError
+from autograder.report import grades_json, results_json, write_batch_tables, write_student_reports
+from autograder.report.console import text_summary
+from autograder.report.gradescope import VISIBILITIES
+from autograder.submission import SubmissionResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("grade", help="(not implemented yet)")
+    p = sub.add_parser(
+        "grade", help="grade submissions in the sandbox and write reports",
+        description="Grade notebooks in a sandbox (one process per submission) and write "
+                    "Gradescope results.json, feedback.html, grades.csv and grades.json.",
+        epilog="PATH: notebook, folder of notebooks, or nbgrader submitted/ tree "
+               "(submitted/<student>/<assignment>/<notebook>.ipynb). Exit codes: 0 graded "
+               "(whatever the scores), 2 usage or bad input, 3 internal error.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="notebook(s) or folder(s)")
+    p.add_argument("--assignment", "-a", required=True, metavar="NAME",
+                   help="assignment name (folder under solutions/) or path to its folder")
+    p.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N",
+                   help="grade N submissions in parallel (default 1)")
+    p.add_argument("-o", "--output", metavar="OUTDIR",
+                   help="write reports here (default for batches: ./autograder-out/<assignment>)")
+    p.add_argument("--json", action="store_true",
+                   help="machine output on stdout (results.json for one notebook, else grades.json)")
+    p.add_argument("--timeout", type=_positive_float, metavar="S",
+                   help="wall-clock limit in seconds for running one notebook")
+    p.add_argument("--memory", type=_positive_int, metavar="MB",
+                   help="address-space limit of the student process in MB")
+    p.add_argument("--profile", choices=("ci", "full"), default="ci",
+                   help="ci: mock data, small images, no weights (default); full: real data")
+    p.add_argument("--gpu", action="store_true", help="also run tests marked gpu")
+    p.add_argument("--force", action="store_true",
+                   help="regrade students that already have results in OUTDIR")
+    p.add_argument("--run-all", action="store_true",
+                   help="also execute cells tagged skip-when-grading")
+    p.add_argument("--lang", choices=("es", "en"), default=None,
+                   help="language of the reports (default: the assignment's)")
     p.set_defaults(func=run)
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be >= 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be > 0")
+    return value
+
+
+def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
+    opts: dict[str, Any] = {"profile": args.profile, "gpu": args.gpu, "run_all": args.run_all}
+    if args.timeout is not None:
+        opts["timeout"] = args.timeout
+    if args.memory is not None:
+        opts["memory_mb"] = args.memory
+    if args.lang:
+        opts["lang"] = args.lang
+    return opts
+
+
+def grade_one(sub: Submission, assignment: assignment_mod.Assignment,
+              opts: dict[str, Any]) -> SubmissionResult:
+    """Grade one notebook in the sandbox (grader.grade_notebook)."""
+    from autograder.grader import grade_notebook
+
+    return grade_notebook(sub.path, assignment, student_id=sub.student, **opts)
+
+
+class _Progress:
+    """tqdm bar on stderr (disabled when quiet); callable as the engine's progress callback."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, unit="nb", desc="grading", file=sys.stderr,
+                        disable=quiet or not sys.stderr.isatty(), dynamic_ncols=True)
+
+    def __call__(self, done: int, total: int, result: SubmissionResult | None = None) -> None:
+        """grade_batch's progress callback: fn(done, total, result)."""
+        if result is not None:
+            self.bar.set_postfix_str(result.student[:20], refresh=False)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def grade_many(subs: list[Submission], assignment: assignment_mod.Assignment, outdir: Path,
+               opts: dict[str, Any], *, jobs: int, force: bool, quiet: bool,
+               report_options: dict[str, Any]) -> list[SubmissionResult]:
+    """Grade a batch with grader.grade_batch (incremental, resumable) under a progress bar.
+
+    Each student's results.json + feedback.html are written as soon as that student is graded
+    (with pictures); students resumed from an earlier run only get reports that are missing
+    (their stored result has no picture artifacts, so existing feedback is kept)."""
+    from autograder.grader import grade_batch
+
+    written: set[str] = set()
+
+    def on_result(result: SubmissionResult) -> None:
+        write_student_reports(result, outdir / result.student, **report_options)
+        written.add(result.student)
+
+    progress = _Progress(len(subs), quiet)
+    try:
+        results = grade_batch([(s.student, s.path) for s in subs], assignment, outdir, jobs=jobs,
+                              force=force, progress=progress, on_result=on_result, **opts)
+    finally:
+        progress.close()
+    for r in results:
+        folder = outdir / r.student
+        if r.student not in written and not all(
+                (folder / name).is_file() for name in ("results.json", "feedback.html")):
+            on_result(r)
+    return results
+
+
+def report_options(assignment: assignment_mod.Assignment, lang: str) -> dict[str, Any]:
+    hidden = assignment.raw.get("gradescope", {}).get("hidden_visibility", "after_published")
+    if hidden not in VISIBILITIES:
+        raise AutograderError(f"{assignment.name}: [gradescope] hidden_visibility must be one of "
+                              f"{', '.join(VISIBILITIES)}, not {hidden!r}")
+    return {"lang": lang, "title": assignment.title, "hidden_visibility": hidden}
+
+
+def write_tables(results: list[SubmissionResult], subs: list[Submission], outdir: Path,
+                 assignment: assignment_mod.Assignment) -> None:
+    """Batch grades.csv + grades.json (nbgrader timestamps when known)."""
+    write_batch_tables(results, outdir, duedate=str(assignment.raw["assignment"].get("duedate", "")),
+                       timestamps={s.student: s.timestamp for s in subs if s.timestamp})
+
+
 def run(args: argparse.Namespace) -> int:
-    raise AutograderError("'grade' is not implemented yet")
+    assignment = assignment_mod.load(args.assignment)
+    lang = args.lang or assignment.language
+    notebook_name = assignment.notebook.name
+    report_opts = report_options(assignment, lang)
+    subs = discover(args.paths, assignment.name, notebook_name)
+    opts = _engine_options(args)
+    single = len(subs) == 1
+    if single and not args.output:
+        with quiet_stdout(args.json):
+            result = grade_one(subs[0], assignment, opts)
+        if args.json:
+            _print_json(results_json(result, lang=lang,
+                                     hidden_visibility=report_opts["hidden_visibility"]))
+        else:
+            sys.stdout.write(text_summary(result, lang=lang))
+        return 0
+    outdir = Path(args.output or Path("autograder-out") / assignment.name)
+    with quiet_stdout(args.json):
+        results = grade_many(subs, assignment, outdir, opts, jobs=args.jobs, force=args.force,
+                             quiet=args.json, report_options=report_opts)
+    if not results and subs:
+        raise RuntimeError("the grader returned no results")
+    write_tables(results, subs, outdir, assignment)
+    if args.json:
+        _print_json(results_json(results[0], lang=lang,
+                                 hidden_visibility=report_opts["hidden_visibility"])
+                    if single else grades_json(results))
+    else:
+        for r in sorted(results, key=lambda r: r.student):
+            note = f"  ({r.error})" if r.error else ""
+            print(f"{r.student}: {r.score:g} / {r.max_score:g}{note}")
+        print(f"reports: {outdir}/ (grades.csv, grades.json, <student>/feedback.html)",
+              file=sys.stderr)
+    return 0
+
+
+@contextlib.contextmanager
+def quiet_stdout(active: bool) -> Iterator[None]:
+    """While grading for --json, send everything written to stdout (Python or C level, e.g. TF
+    logs or a library's print) to stderr, so stdout carries only the JSON object."""
+    if not active:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()

@@ -1,16 +1,223 @@
-"""`autograder validate` (placeholder until implemented)."""
+"""`autograder validate NAME... | --all`: prove each reference solution earns full marks and each
+untouched student template scores 0 with "not implemented" messages (no crash).
+
+Grading goes through `autograder.grader.grade_notebook` (the sandboxed grader). When that module
+is not importable, or with `--in-process`, a trusted in-process executor is used instead
+(`grade_in_process`: executes the code cells in one namespace, then runs the hidden suite with a
+`NamespaceStudent`); the report line says which executor ran. Exit 0 when every assignment
+validates, 1 otherwise, 2 on bad input.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import json
+import linecache
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
 
+from autograder.assignment import Assignment, all_names, assignments_dir
+from autograder.assignment import load as load_assignment
 from autograder.errors import AutograderError
+
+SKIP_TAG = "skip-when-grading"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("validate", help="(not implemented yet)")
+    p = sub.add_parser(
+        "validate", help="check that references pass every hidden test and templates score 0",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("names", nargs="*", metavar="NAME", help="assignment names (see solutions/)")
+    p.add_argument("--all", action="store_true", help="every assignment under solutions/")
+    p.add_argument("--profile", default="ci", help="profile injected into the notebook (default ci)")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    p.add_argument("--skip-template", action="store_true", help="do not grade the template")
+    p.add_argument("--in-process", action="store_true",
+                   help="use the trusted in-process executor instead of the sandboxed grader")
     p.set_defaults(func=run)
 
 
+# executors ----------------------------------------------------------------------------------
+def _strip_magics(source: str) -> str:
+    """IPython magics / shell escapes are commented out (they only install or configure)."""
+    lines = []
+    for line in source.splitlines():
+        stripped = line.lstrip()
+        lines.append(f"# {line}" if stripped.startswith(("%", "!")) else line)
+    return "\n".join(lines)
+
+
+def grade_in_process(path: str | Path, assignment: Assignment, *, profile: str = "ci",
+                     run_all: bool = False, gpu: bool = False,
+                     student_id: str | None = None) -> Any:
+    """Trusted executor: run the notebook's cells in this process, then the hidden suite.
+
+    Only for notebooks you trust (the reference, bundled samples): no sandbox. Cells tagged
+    `skip-when-grading` are skipped unless `run_all`; a failing cell is recorded and execution
+    continues. Returns a `SubmissionResult`.
+    """
+    import nbformat
+
+    from autograder import data, profiles, runner
+    from autograder.student import NamespaceStudent
+    from autograder.submission import SubmissionResult
+
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    path = Path(path)
+    result = SubmissionResult(student=student_id or path.stem, assignment=assignment.name,
+                              notebook=str(path), max_score=assignment.max_score(gpu=gpu),
+                              isolation="none (trusted in-process executor)")
+    started = time.monotonic()
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file
+        result.error = f"cannot read notebook: {type(exc).__name__}: {exc}"
+        return result
+    values = profiles.profile_values(assignment, profile) if profile and assignment.profiles else {}
+    nb = profiles.inject(nb, values) if values else nb
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    errors, sink = [], io.StringIO()
+    with data.enter_data_mode(values):
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            if SKIP_TAG in cell.metadata.get("tags", []) and not run_all:
+                result.skipped_cells.append(index)
+                continue
+            try:
+                source, filename = _strip_magics(cell.source), f"<cell {index}>"
+                # Register the source like IPython does, so inspect/AutoGraph can read it.
+                linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+                code = compile(source, filename, "exec")
+                with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+                    exec(code, namespace)  # noqa: S102 - trusted notebooks only
+            except BaseException as exc:  # noqa: BLE001 - record and continue
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                errors.append(f"cell {index}: {type(exc).__name__}: {str(exc)[:200]}")
+        result.execution_time = time.monotonic() - started
+        outcomes, session = runner.run_suite(assignment, NamespaceStudent(namespace), gpu=gpu)
+    result.outcomes = outcomes
+    result.artifacts = session.artifacts
+    result.stdout_tail = sink.getvalue()[-4000:]
+    if errors:
+        result.lint = [{"cell": None, "line": None, "func": None, "kind": "cell_error",
+                        "message": e} for e in errors]
+    return result
+
+
+def grader_function(in_process: bool = False):
+    """(grade function, name): the sandboxed grader when importable, else the in-process one."""
+    if not in_process:
+        try:
+            from autograder.grader import grade_notebook
+            return grade_notebook, "autograder.grader.grade_notebook (sandbox)"
+        except ImportError:
+            pass
+    return grade_in_process, "in-process executor (trusted, no sandbox)"
+
+
+# validation -----------------------------------------------------------------------------------
+def _problems_reference(assignment: Assignment, result: Any) -> list[str]:
+    problems = []
+    if result.error:
+        problems.append(f"reference: notebook error: {result.error}")
+    for spec in assignment.tests:
+        if spec.gpu:
+            continue
+        outcome = result.outcomes.get(spec.id)
+        if outcome is None:
+            problems.append(f"reference: test {spec.id} did not run")
+        elif abs(outcome.score - spec.points) > 1e-6:
+            problems.append(f"reference: {spec.id} scored {outcome.score:g}/{spec.points:g} "
+                            f"({outcome.status}): {outcome.message.splitlines()[0:3]}")
+    return problems
+
+
+def _problems_template(assignment: Assignment, result: Any) -> list[str]:
+    problems = []
+    if result.error:
+        problems.append(f"template: notebook error: {result.error}")
+    for spec in assignment.tests:
+        if spec.gpu:
+            continue
+        outcome = result.outcomes.get(spec.id)
+        if outcome is None:
+            problems.append(f"template: test {spec.id} did not run")
+            continue
+        if outcome.score > 1e-9:
+            problems.append(f"template: {spec.id} scored {outcome.score:g} (expected 0)")
+        if not outcome.results:
+            problems.append(f"template: {spec.id} {outcome.status} without check results "
+                            f"(crash?): {outcome.message[:200]}")
+        elif not any(r.status == "not_implemented" for r in outcome.results):
+            problems.append(f"template: {spec.id} has no 'not implemented' result: "
+                            f"{[r.status for r in outcome.results]}")
+    return problems
+
+
+def validate(name: str, *, profile: str = "ci", skip_template: bool = False,
+             in_process: bool = False) -> dict[str, Any]:
+    """Grade reference (+ template); return a JSON-safe report with `ok` and `problems`."""
+    assignment = load_assignment(name)
+    grade, executor = grader_function(in_process)
+    report: dict[str, Any] = {"assignment": assignment.name, "profile": profile,
+                              "executor": executor, "problems": []}
+    started = time.monotonic()
+    ref = grade(assignment.notebook, assignment, profile=profile, student_id="reference")
+    bonus = sum(o.score for o in ref.outcomes.values() if o.bonus)
+    report["reference"] = {"score": ref.score, "max_score": ref.max_score, "bonus": bonus,
+                           "seconds": round(time.monotonic() - started, 1),
+                           "tests": {k: o.score for k, o in ref.outcomes.items()}}
+    report["problems"] += _problems_reference(assignment, ref)
+    template = assignments_dir() / assignment.name / f"{assignment.name}.ipynb"
+    if not skip_template:
+        if not template.is_file():
+            report["problems"].append(f"template {template} missing: run `autograder generate "
+                                      f"{assignment.name}`")
+        else:
+            started = time.monotonic()
+            tpl = grade(template, assignment, profile=profile, student_id="template")
+            report["template"] = {"score": tpl.score, "seconds":
+                                  round(time.monotonic() - started, 1)}
+            report["problems"] += _problems_template(assignment, tpl)
+    report["ok"] = not report["problems"]
+    return report
+
+
 def run(args: argparse.Namespace) -> int:
-    raise AutograderError("'validate' is not implemented yet")
+    names = all_names() if args.all else list(args.names)
+    if not names:
+        raise AutograderError("name an assignment or pass --all")
+    reports = []
+    for n in names:
+        try:
+            reports.append(validate(n, profile=args.profile, skip_template=args.skip_template,
+                                    in_process=args.in_process))
+        except AutograderError as exc:
+            if len(names) == 1:
+                raise
+            reports.append({"assignment": n, "profile": args.profile, "executor": "-",
+                            "ok": False, "problems": [f"error: {exc}"],
+                            "reference": {"score": 0, "bonus": 0, "max_score": 0, "seconds": 0}})
+    if args.json:
+        json.dump(reports, sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    else:
+        for r in reports:
+            ref = r["reference"]
+            line = (f"{'OK  ' if r['ok'] else 'FAIL'} {r['assignment']} [{r['profile']}] "
+                    f"reference {ref['score'] - ref['bonus']:g}/{ref['max_score']:g}"
+                    f" (+{ref['bonus']:g} bonus) in {ref['seconds']} s")
+            if "template" in r:
+                line += f"; template {r['template']['score']:g} in {r['template']['seconds']} s"
+            print(line + f"  ({r['executor']})")
+            for p in r["problems"]:
+                print(f"    - {p}")
+    return 0 if all(r["ok"] for r in reports) else 1

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from jinja2.exceptions import UndefinedError
 
 from autograder import messages
 from autograder.assignment import load
@@ -32,7 +33,7 @@ def test_every_catalog_has_both_languages_and_renders():
 
 def test_msg_strict_about_missing_values():
     assert "mixup" in messages.msg("common", "not_implemented", "en", func="mixup")
-    with pytest.raises(Exception):
+    with pytest.raises(UndefinedError):
         messages.msg("common", "not_implemented", "es")
     with pytest.raises(ValueError):
         messages.msg("common", "not_implemented", "fr", func="x")

@@ -1,0 +1,353 @@
+"""Framing and value encoding between the trusted grader and the sandboxed student process.
+
+Frame: 4-byte big-endian header length, JSON header (with ``"blobs": [[name, size], ...]``),
+then the blobs' bytes in that order. Both directions use this framing.
+
+- parent -> child (trusted -> untrusted): arguments are pickled (the child may unpickle them).
+- child -> parent (untrusted -> trusted): JSON + ``.npz`` (loaded with ``allow_pickle=False``) +
+  ``.keras`` files (loaded with ``safe_mode=True``). The parent never unpickles child data and
+  validates every tag, size and type on receipt (`decode_return`).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import struct
+import time
+from typing import Any
+
+MAX_HEADER = 4 * 1024 * 1024
+DEFAULT_MAX_BYTES = 1024 * 1024 * 1024
+MAX_DEPTH = 24
+MAX_STR = 1_000_000
+MAX_ITEMS = 100_000
+DATASET_BATCHES = 4
+TAG = "__ag__"
+
+
+class WireError(Exception):
+    """Malformed, oversized or truncated message."""
+
+
+class BadReturn(Exception):
+    """A student return value that cannot cross the sandbox boundary."""
+
+
+# framing ----------------------------------------------------------------------------------
+def send_msg(sock: socket.socket, header: dict[str, Any], blobs: dict[str, bytes] | None = None) -> None:
+    blobs = blobs or {}
+    header = dict(header, blobs=[[k, len(v)] for k, v in blobs.items()])
+    head = json.dumps(header).encode()
+    sock.sendall(struct.pack("!I", len(head)) + head)
+    for v in blobs.values():
+        sock.sendall(v)
+
+
+def _recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytes:
+    buf = bytearray()
+    while len(buf) < n:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("sandbox message timed out")
+            sock.settimeout(left)
+        else:
+            sock.settimeout(None)
+        try:
+            chunk = sock.recv(min(n - len(buf), 1 << 20))
+        except TimeoutError:
+            raise
+        except OSError as exc:
+            raise EOFError(f"sandbox connection lost: {exc}") from exc
+        if not chunk:
+            raise EOFError("sandbox connection closed")
+        buf += chunk
+    return bytes(buf)
+
+
+def recv_msg(sock: socket.socket, *, timeout: float | None = None,
+             max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """One framed message. TimeoutError past `timeout` s, EOFError when the peer is gone,
+    WireError for anything malformed or larger than `max_bytes`."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    (n,) = struct.unpack("!I", _recv_exact(sock, 4, deadline))
+    if n > MAX_HEADER:
+        raise WireError(f"header too large ({n} bytes)")
+    try:
+        header = json.loads(_recv_exact(sock, n, deadline))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise WireError(f"header is not JSON: {exc}") from exc
+    if not isinstance(header, dict) or not isinstance(header.get("blobs", []), list):
+        raise WireError("header is not an object")
+    blobs: dict[str, bytes] = {}
+    total = 0
+    for item in header.pop("blobs", []):
+        if (not isinstance(item, list) or len(item) != 2 or not isinstance(item[0], str)
+                or not isinstance(item[1], int) or item[1] < 0):
+            raise WireError("bad blob entry")
+        total += item[1]
+        if total > max_bytes:
+            raise WireError(f"message larger than {max_bytes} bytes")
+        blobs[item[0]] = _recv_exact(sock, item[1], deadline)
+    return header, blobs
+
+
+# child -> parent values ---------------------------------------------------------------------
+class _Encoder:
+    """Child side: a return value -> JSON tree + blobs (npz of arrays, .keras files)."""
+
+    def __init__(self, workdir: str) -> None:
+        self.workdir = workdir
+        self.arrays: dict[str, Any] = {}
+        self.blobs: dict[str, bytes] = {}
+
+    def array(self, a: Any) -> dict[str, Any]:
+        import numpy as np
+
+        a = np.asarray(a)
+        if a.dtype.hasobject:
+            raise BadReturn(f"array of Python objects (dtype={a.dtype})")
+        key = f"a{len(self.arrays)}"
+        self.arrays[key] = a
+        return {TAG: "array", "k": key}
+
+    def model(self, m: Any, kind: str) -> dict[str, Any]:
+        import os
+
+        key = f"m{len(self.blobs)}"
+        path = os.path.join(self.workdir, f".ag_return_{key}.keras")
+        m.save(path)
+        with open(path, "rb") as fh:
+            self.blobs[key] = fh.read()
+        os.unlink(path)
+        return {TAG: kind, "k": key}
+
+    def encode(self, v: Any, depth: int = 0) -> Any:
+        import sys
+
+        import numpy as np
+
+        if depth > MAX_DEPTH:
+            raise BadReturn("value nested too deeply")
+        if v is None or isinstance(v, (bool, int, float)):
+            return v
+        if isinstance(v, str):
+            if len(v) > MAX_STR:
+                raise BadReturn("string too long")
+            return v
+        if isinstance(v, (np.ndarray, np.generic)):
+            return dict(self.array(v), scalar=isinstance(v, np.generic))
+        if isinstance(v, (list, tuple)):
+            if len(v) > MAX_ITEMS:
+                raise BadReturn("container too long")
+            items = [self.encode(x, depth + 1) for x in v]
+            return items if isinstance(v, list) else {TAG: "tuple", "items": items}
+        if isinstance(v, dict):
+            if len(v) > MAX_ITEMS:
+                raise BadReturn("container too long")
+            return {TAG: "dict", "items": [[self.encode(k, depth + 1), self.encode(x, depth + 1)]
+                                           for k, x in v.items()]}
+        tf = sys.modules.get("tensorflow")
+        keras = sys.modules.get("keras")
+        if keras is not None and isinstance(v, keras.Model):
+            return self.model(v, "model")
+        if keras is not None and isinstance(v, keras.layers.Layer):
+            return self.model(keras.Sequential([v]), "layer")
+        if tf is not None and isinstance(v, tf.data.Dataset):
+            from autograder.exchange import sample_dataset
+
+            s = sample_dataset(v, DATASET_BATCHES)
+            return {TAG: "dataset_sample", "ops": [str(o) for o in s.ops],
+                    "element_spec": str(s.element_spec)[:10_000], "cardinality": int(s.cardinality),
+                    "batches": [[self.array(x) for x in b] for b in s.batches]}
+        if tf is not None and isinstance(v, (tf.Tensor, tf.Variable)):
+            return dict(self.array(v.numpy()), scalar=False)
+        raise BadReturn(f"unsupported return type {type(v).__module__}.{type(v).__qualname__}")
+
+
+def encode_return(value: Any, workdir: str) -> tuple[Any, dict[str, bytes]]:
+    """(JSON tree, blobs) for a student return value; BadReturn if it cannot cross."""
+    import numpy as np
+
+    enc = _Encoder(workdir)
+    tree = enc.encode(value)
+    blobs = dict(enc.blobs)
+    if enc.arrays:
+        buf = io.BytesIO()
+        np.savez(buf, **enc.arrays)
+        blobs["arrays.npz"] = buf.getvalue()
+    return tree, blobs
+
+
+def decode_return(tree: Any, blobs: dict[str, bytes], tmpdir: str) -> Any:
+    """Parent side: validate and rebuild a value sent by `encode_return` (never unpickles)."""
+    import numpy as np
+
+    arrays: dict[str, Any] = {}
+    if "arrays.npz" in blobs:
+        try:
+            with np.load(io.BytesIO(blobs["arrays.npz"]), allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+        except Exception as exc:  # noqa: BLE001 - any malformed npz
+            raise BadReturn(f"unreadable arrays: {exc}") from exc
+
+    def dec(v: Any, depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            raise BadReturn("value nested too deeply")
+        if v is None or isinstance(v, (bool, int, float, str)):
+            return v
+        if isinstance(v, list):
+            return [dec(x, depth + 1) for x in v]
+        if not isinstance(v, dict):
+            raise BadReturn("malformed value")
+        tag = v.get(TAG)
+        if tag == "array":
+            a = arrays.get(v.get("k"))
+            if a is None:
+                raise BadReturn("missing array")
+            return a[()] if v.get("scalar") and a.ndim == 0 else a
+        if tag == "tuple":
+            return tuple(dec(x, depth + 1) for x in _list(v.get("items")))
+        if tag == "dict":
+            out = {}
+            for pair in _list(v.get("items")):
+                if not isinstance(pair, list) or len(pair) != 2:
+                    raise BadReturn("malformed dict")
+                k = dec(pair[0], depth + 1)
+                if isinstance(k, np.ndarray):
+                    k = k.item() if k.ndim == 0 else tuple(k.tolist())
+                out[k] = dec(pair[1], depth + 1)
+            return out
+        if tag in ("model", "layer"):
+            return _load_model(blobs, v.get("k"), tmpdir, tag == "layer")
+        if tag == "dataset_sample":
+            from autograder.exchange import DatasetSample
+
+            batches = [tuple(dec(x, depth + 1) for x in _list(b)) for b in _list(v.get("batches"))]
+            if not all(isinstance(x, np.ndarray) for b in batches for x in b):
+                raise BadReturn("malformed dataset sample")
+            return DatasetSample(batches, [str(o) for o in _list(v.get("ops"))],
+                                 str(v.get("element_spec", "")), int(v.get("cardinality", -2)))
+        raise BadReturn(f"unknown value tag {tag!r}")
+
+    return dec(tree)
+
+
+def _list(v: Any) -> list[Any]:
+    if not isinstance(v, list):
+        raise BadReturn("malformed value")
+    return v
+
+
+def _load_model(blobs: dict[str, bytes], key: Any, tmpdir: str, unwrap: bool) -> Any:
+    import os
+    import tempfile
+
+    from autograder.exchange import as_model
+
+    if not isinstance(key, str) or key not in blobs:
+        raise BadReturn("missing model file")
+    fd, path = tempfile.mkstemp(suffix=".keras", dir=tmpdir)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(blobs[key])
+    try:
+        model = as_model(path)
+    except Exception as exc:  # noqa: BLE001 - unsafe or custom objects are refused
+        raise BadReturn(f"returned model cannot be loaded safely: {str(exc).splitlines()[0][:300]}") from exc
+    if unwrap:
+        return model.layers[0] if model.layers else model
+    return model
+
+
+class HistoryDict(dict):
+    """What a `keras.callbacks.History`-like argument becomes in the student process: a dict of
+    per-epoch lists that also answers `.history` (so `h["loss"]` and `h.history["loss"]` work)."""
+
+    @property
+    def history(self) -> HistoryDict:
+        return self
+
+
+# parent -> child arguments ------------------------------------------------------------------
+def encode_args(value: Any, model_bytes: Any, callables: list[Any], depth: int = 0) -> Any:
+    """Parent side: args/kwargs -> picklable tree. `model_bytes(model) -> (key, bytes|None)`
+    serialises a keras model once per submission (None when the child already has it);
+    callables are appended to `callables` and run in the parent when the student calls them."""
+    import sys
+
+    import numpy as np
+
+    from autograder.exchange import dataset_source
+
+    if depth > MAX_DEPTH:
+        raise TypeError("argument nested too deeply for the sandbox")
+
+    def rec(x: Any) -> Any:
+        return encode_args(x, model_bytes, callables, depth + 1)
+
+    if value is None or isinstance(value, (bool, int, float, str, bytes)):
+        return value
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value
+    if isinstance(value, list):
+        return [rec(x) for x in value]
+    if isinstance(value, tuple):
+        return {TAG: "tuple", "items": [rec(x) for x in value]}
+    if isinstance(value, dict):
+        tag = "history" if hasattr(value, "history") else "dict"  # e.g. checks' FakeHistory
+        return {TAG: tag, "items": [(rec(k), rec(x)) for k, x in value.items()]}
+    history = getattr(value, "history", None)
+    if isinstance(history, dict) and type(value).__name__ == "History":  # keras History
+        return {TAG: "history", "items": [(rec(k), rec(x)) for k, x in history.items()]}
+    tf = sys.modules.get("tensorflow")
+    keras = sys.modules.get("keras")
+    if tf is not None and isinstance(value, tf.data.Dataset):
+        src = dataset_source(value)
+        if src is None:
+            raise TypeError("the sandbox can only send datasets made by exchange.array_dataset")
+        return {TAG: "dataset", "arrays": list(src)}
+    if keras is not None and isinstance(value, keras.Model):
+        key, data = model_bytes(value)
+        return {TAG: "model", "key": key, "data": data}
+    if tf is not None and isinstance(value, (tf.Tensor, tf.Variable)):
+        return {TAG: "tensor", "array": value.numpy()}
+    if callable(value):
+        callables.append(value)
+        return {TAG: "parent_callable", "index": len(callables) - 1,
+                "name": getattr(value, "__name__", "callback")}
+    raise TypeError(f"the sandbox cannot send {type(value).__name__} to student code")
+
+
+def decode_args(value: Any, load_model: Any, make_callback: Any = None) -> Any:
+    """Child side: inverse of `encode_args`; `load_model(key, data)` caches models by key,
+    `make_callback(spec)` turns a parent callable into a local function that calls back."""
+
+    def rec(x: Any) -> Any:
+        return decode_args(x, load_model, make_callback)
+
+    if isinstance(value, list):
+        return [rec(x) for x in value]
+    if not isinstance(value, dict) or TAG not in value:
+        return value
+    tag = value[TAG]
+    if tag == "tuple":
+        return tuple(rec(x) for x in value["items"])
+    if tag == "dict":
+        return {rec(k): rec(x) for k, x in value["items"]}
+    if tag == "history":
+        return HistoryDict({rec(k): rec(x) for k, x in value["items"]})
+    if tag == "dataset":
+        from autograder.exchange import array_dataset
+
+        return array_dataset(*value["arrays"])
+    if tag == "model":
+        return load_model(value["key"], value["data"])
+    if tag == "tensor":
+        import tensorflow as tf
+
+        return tf.convert_to_tensor(value["array"])
+    if tag == "parent_callable" and make_callback is not None:
+        return make_callback(value)
+    raise ValueError(f"unknown argument tag {tag!r}")

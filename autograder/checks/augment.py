@@ -1,0 +1,119 @@
+"""Augmentation check: `make_augmentation() -> keras.Sequential` of preprocessing layers.
+
+Proves: identity at inference (`training=False`), stochastic in training, shape/dtype and the
+0..255 value range kept, and the required transform kinds present with a non-zero strength
+(a `RandomRotation(0.0)` does nothing, so it does not count).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from autograder.checks._common import failed, passed, skipped
+from autograder.checks.base import call_student
+from autograder.exchange import as_model, to_numpy
+from autograder.results import CheckResult
+
+CAT = "augment"
+CHECKS = ["augment_returns", "augment_kinds", "augment_inference", "augment_training",
+          "augment_range"]
+KINDS = {
+    "flip": ("RandomFlip", ("mode",)),
+    "rotation": ("RandomRotation", ("factor",)),
+    "zoom": ("RandomZoom", ("height_factor", "width_factor")),
+    "translation": ("RandomTranslation", ("height_factor", "width_factor")),
+    "brightness": ("RandomBrightness", ("factor",)),
+    "contrast": ("RandomContrast", ("factor",)),
+}
+
+
+def iter_layers(model: Any) -> Iterator[Any]:
+    """All layers of a (possibly nested) keras model, depth first."""
+    for layer in getattr(model, "layers", []):
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from iter_layers(layer)
+
+
+def _strength(layer: Any, attrs: tuple[str, ...]) -> bool:
+    """True when a preprocessing layer actually transforms (non-zero factor / a flip mode)."""
+    config = layer.get_config()
+    for attr in attrs:
+        value = config.get(attr)
+        if isinstance(value, str):
+            return value in ("horizontal", "vertical", "horizontal_and_vertical")
+        if value is None:
+            continue
+        values = value if isinstance(value, (tuple, list)) else [value]
+        if any(abs(float(v)) > 0 for v in values if v is not None):
+            return True
+    return False
+
+
+def kinds_present(model: Any) -> dict[str, bool]:
+    """{kind: present with non-zero strength} for every known kind."""
+    found = dict.fromkeys(KINDS, False)
+    for layer in iter_layers(model):
+        for kind, (cls, attrs) in KINDS.items():
+            if type(layer).__name__ == cls and _strength(layer, attrs):
+                found[kind] = True
+    return found
+
+
+def _images(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    base = rng.uniform(0, 255, (16, 8, 8, 3))
+    big = np.repeat(np.repeat(base, 4, axis=1), 4, axis=2)  # blocky images: flips are visible
+    return big.astype(np.float32)
+
+
+def check_augmentation(make_augmentation: Callable | None, *,
+                       required: tuple[str, ...] | list[str] = ("flip", "rotation", "zoom"),
+                       lang: str = "es", seed: int = 0, func: str = "make_augmentation",
+                       **_: Any) -> list[CheckResult]:
+    """Check `make_augmentation()`; results: augment_returns, augment_kinds, augment_inference,
+    augment_training, augment_range."""
+    value, bad = call_student(make_augmentation, func, "augment_returns", lang)
+    if bad is None:
+        try:
+            model = as_model(value)
+        except Exception:  # noqa: BLE001 - not a model, or a file that does not load
+            bad = failed(CAT, "augment_returns", lang, found=type(value).__name__)
+    if bad is not None:
+        return [bad, *skipped(CHECKS[1:], bad)]
+    results = [passed(CAT, "augment_returns", lang)]
+    present = kinds_present(model)
+    missing = [k for k in required if not present.get(k, False)]
+    found = [k for k, v in present.items() if v]
+    results.append(failed(CAT, "augment_kinds", lang, missing=missing, found=found)
+                   if missing else passed(CAT, "augment_kinds", lang, found=found))
+    x = _images(seed)
+    outs = []
+    for training in (False, True, True, True):
+        out, bad = call_student(model, func, "augment_inference", lang, x.copy(),
+                                training=training)
+        if bad is not None:
+            return [*results, bad, *skipped(CHECKS[3:], bad)]
+        outs.append(np.asarray(to_numpy(out)))
+    inf, train = outs[0], outs[1:]
+    shapes_ok = all(o.shape == x.shape for o in outs)
+    diff = float(np.abs(inf - x).max()) if inf.shape == x.shape else float("inf")
+    results.append(passed(CAT, "augment_inference", lang) if diff <= 1e-2 else
+                   failed(CAT, "augment_inference", lang, diff=diff))
+    changed = shapes_ok and any(not np.allclose(train[0], t, atol=1e-3) for t in train[1:])
+    changed = changed and any(not np.allclose(t, x, atol=1e-3) for t in train)
+    results.append(passed(CAT, "augment_training", lang) if changed else
+                   failed(CAT, "augment_training", lang))
+    lo = min(float(o.min()) for o in outs)
+    hi = min(float(o.max()) for o in outs)  # the darkest call must still reach mid-range
+    dtypes = sorted({str(o.dtype) for o in outs})
+    ok = (shapes_ok and lo >= -1.0 and max(float(o.max()) for o in outs) <= 256.0
+          and hi >= 128.0
+          and all(np.issubdtype(o.dtype, np.floating) for o in outs))
+    results.append(passed(CAT, "augment_range", lang, lo=lo, hi=hi) if ok else
+                   failed(CAT, "augment_range", lang, lo=lo, hi=hi, dtypes=dtypes,
+                          shapes=sorted({str(o.shape) for o in outs}), shape=str(x.shape)))
+    return results

@@ -1,0 +1,234 @@
+"""Pipeline check: `make_pipeline(ds, batch_size, training, ...) -> tf.data.Dataset`.
+
+The input dataset holds random 0..255 images with known labels. The evaluation output is
+compared with every candidate preprocessing (none / EfficientNet pass-through, ResNet50 caffe,
+"tf" [-1, 1], "torch", /255, and every composition of two) applied to the known input, which
+identifies the preprocessing actually applied and, by nearest match, the order of the samples.
+Covers UT3-10 (`make_baseline_pipeline`, `make_augmented_pipeline`: sparse labels, ResNet50) and
+Práctica 10x (`make_pipeline(..., num_classes, mix)`: one-hot labels, EfficientNetB0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from autograder.checks._common import failed, passed, skipped
+from autograder.checks.base import call_student
+from autograder.exchange import array_dataset, sample_dataset
+from autograder.results import CheckResult
+
+CAT = "pipeline"
+CHECKS = ["pipeline_returns", "pipeline_batch", "pipeline_labels", "pipeline_preprocessing",
+          "pipeline_order", "pipeline_train_shuffle", "pipeline_prefetch"]
+EXPECTED = {"resnet50": "caffe", "efficientnetb0": "none"}
+_CAFFE_MEAN = np.array([103.939, 116.779, 123.68])
+_TORCH_MEAN, _TORCH_STD = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
+SINGLE = {
+    "caffe": lambda x: x[..., ::-1] - _CAFFE_MEAN,
+    "tf": lambda x: x / 127.5 - 1.0,
+    "torch": lambda x: (x / 255.0 - _TORCH_MEAN) / _TORCH_STD,
+    "scale01": lambda x: x / 255.0,
+}
+
+
+def candidates(x: np.ndarray) -> dict[str, np.ndarray]:
+    """Every candidate preprocessing applied to `x` (float64, 0..255 RGB): none, one, or two."""
+    out = {"none": x}
+    for a, fa in SINGLE.items():
+        out[a] = fa(x)
+        for b, fb in SINGLE.items():
+            out[f"{a}+{b}"] = fb(fa(x))
+    return out
+
+
+REL_TOL = 1e-3  # match tolerance, relative to the candidate's largest magnitude
+
+
+def identify(images: np.ndarray, source: np.ndarray) -> tuple[str | None, np.ndarray | None]:
+    """(name of the preprocessing, index of each output's source sample) or (None, None)."""
+    n = len(images)
+    flat = images.reshape(n, -1).astype(np.float64)
+    for name, cand in candidates(source.astype(np.float64)).items():
+        c = cand.reshape(len(cand), -1)
+        if c.shape[1] != flat.shape[1]:
+            return None, None
+        tol = REL_TOL * float(np.abs(c).max())
+        if n <= len(c) and np.abs(flat - c[:n]).max() <= tol:
+            return name, np.arange(n)
+        err = np.stack([np.abs(flat - row).max(axis=1) for row in c], axis=1)  # (n, N)
+        if (err.min(axis=1) <= tol).all():
+            return name, err.argmin(axis=1)
+    return None, None
+
+
+def _matches(images: np.ndarray, source: np.ndarray, name: str) -> np.ndarray:
+    """Per output image: index of the identical preprocessed source image, or -1."""
+    cand = candidates(source.astype(np.float64))[name].reshape(len(source), -1)
+    tol = REL_TOL * float(np.abs(cand).max())
+    flat = images.reshape(len(images), -1).astype(np.float64)
+    err = np.stack([np.abs(flat - row).max(axis=1) for row in cand], axis=1)
+    return np.where(err.min(axis=1) <= tol, err.argmin(axis=1), -1)
+
+
+def _run(fn, func, check, lang, ds, n_batches, **kwargs):
+    value, bad = call_student(fn, func, check, lang, ds, **kwargs)
+    if bad is not None:
+        return None, bad
+    try:
+        sample = sample_dataset(value, max_batches=n_batches)
+    except Exception as exc:  # noqa: BLE001 - wrong type or a failing map in student code
+        return None, failed(CAT, check, lang, "pipeline_returns", found=f"{type(exc).__name__}: "
+                            f"{str(exc)[:200]}")
+    if not sample.batches or any(len(b) < 2 for b in sample.batches):
+        return None, failed(CAT, check, lang, "pipeline_returns",
+                            found="no (images, labels) batches")
+    return sample, None
+
+
+def _concat(sample, i: int) -> np.ndarray:
+    return np.concatenate([np.asarray(b[i]) for b in sample.batches])
+
+
+def check_pipeline(make_pipeline: Callable | None, *, backbone: str = "resnet50",
+                   label_encoding: str = "sparse", num_classes: int = 4,
+                   image_size: tuple[int, int] = (64, 64), batch_size: int = 8,
+                   mix: str | None = None, augmented: bool = False,
+                   pass_num_classes: bool | None = None,
+                   pipeline_kwargs: dict[str, Any] | None = None, lang: str = "es",
+                   seed: int = 0, func: str = "make_pipeline", **_: Any) -> list[CheckResult]:
+    """Check a training/evaluation pipeline. Results: pipeline_returns, pipeline_batch,
+    pipeline_labels, pipeline_preprocessing, pipeline_order, pipeline_train_shuffle,
+    pipeline_prefetch, plus pipeline_augment when `augmented` and pipeline_mix when `mix`.
+
+    `num_classes=` is passed to the student when `pass_num_classes` (default: one-hot
+    encoding, the Práctica 10x signature); `mix` is passed only for the training call.
+    """
+    backbone = backbone.lower()
+    names = CHECKS + (["pipeline_augment"] if augmented else []) + (
+        ["pipeline_mix"] if mix else [])
+    h, w = image_size
+    n_batches = 3
+    n = n_batches * batch_size
+    rng = np.random.default_rng(seed)
+    source = rng.integers(0, 256, (n, h, w, 3)).astype(np.float32)
+    labels = rng.permutation(np.arange(n) % num_classes).astype(np.int64)
+    kw = dict(pipeline_kwargs or {})
+    kw["batch_size"] = batch_size
+    if pass_num_classes if pass_num_classes is not None else label_encoding == "onehot":
+        kw["num_classes"] = num_classes
+    train_kw = dict(kw, training=True, **({"mix": mix} if mix else {}))
+    samples = []
+    for kwargs in (dict(kw, training=False), dict(kw, training=False), train_kw):
+        s, bad = _run(make_pipeline, func, "pipeline_returns", lang,
+                      array_dataset(source, labels), n_batches, **kwargs)
+        if bad is not None:
+            return [bad, *skipped(names[1:], bad)]
+        samples.append(s)
+    ev, ev2, tr = samples
+    results = [passed(CAT, "pipeline_returns", lang)]
+    x_ev, y_ev, x_tr, y_tr = _concat(ev, 0), _concat(ev, 1), _concat(tr, 0), _concat(tr, 1)
+
+    # batch shape / dtype
+    shapes = sorted({str(np.asarray(b[0]).shape) for b in ev.batches + tr.batches})
+    want = str((batch_size, h, w, 3))
+    ok = shapes == [want] and np.issubdtype(x_ev.dtype, np.floating)
+    results.append(passed(CAT, "pipeline_batch", lang) if ok else failed(
+        CAT, "pipeline_batch", lang, found=shapes, dtype=str(x_ev.dtype), expected=want))
+
+    # preprocessing + order (evaluation)
+    name, order = identify(x_ev, source) if ok else (None, None)
+    expected = EXPECTED.get(backbone, "none")
+    if name is None:
+        results.append(failed(CAT, "pipeline_preprocessing", lang, "preprocessing_unknown",
+                              backbone=backbone, expected=expected))
+    elif name != expected:
+        key = ("preprocessing_twice" if "+" in name else
+               "preprocessing_none" if name == "none" else "preprocessing_wrong")
+        results.append(failed(CAT, "pipeline_preprocessing", lang, key, backbone=backbone,
+                              found=name, expected=expected))
+    else:
+        results.append(passed(CAT, "pipeline_preprocessing", lang, found=name))
+    same_twice = len(x_ev) == len(_concat(ev2, 0)) and np.allclose(x_ev, _concat(ev2, 0))
+    if order is not None and same_twice and (order == np.arange(len(order))).all():
+        results.append(passed(CAT, "pipeline_order", lang))
+    elif order is None and same_twice:
+        results.append(skipped(["pipeline_order"], results[-1])[0])
+    else:
+        results.append(failed(CAT, "pipeline_order", lang))
+
+    # shuffle in training; labels (encoding, and that they travel with their images); prefetch
+    tr_match = _matches(x_tr, source, name) if name and ok else None
+    if tr.has_op("Shuffle"):
+        shuffled = True
+    elif tr_match is not None and (tr_match >= 0).all():
+        shuffled = not (tr_match == np.arange(len(x_tr))).all()
+    else:  # augmented or mixed images: only the op chain can tell
+        shuffled = False
+    results.insert(2, _labels(y_ev, y_tr, labels, order, label_encoding, num_classes, tr_match,
+                              mix or tr.has_op("Repeat"), lang))
+    results.append(passed(CAT, "pipeline_train_shuffle", lang) if shuffled else
+                   failed(CAT, "pipeline_train_shuffle", lang, ops=tr.ops))
+    missing = [which for which, s in (("eval", ev), ("train", tr)) if not s.has_op("Prefetch")]
+    results.append(failed(CAT, "pipeline_prefetch", lang, where=missing, ops=tr.ops)
+                   if missing else passed(CAT, "pipeline_prefetch", lang))
+
+    if augmented:
+        results.append(_augment(x_ev, x_tr, source, name, ok, lang))
+    if mix:
+        results.append(_mix(y_ev, y_tr, num_classes, lang))
+    return results
+
+
+def _labels(y_ev, y_tr, labels, order, encoding, k, tr_match, mix, lang) -> CheckResult:
+    """Encoding matches the loss; evaluation labels follow their images; training labels are
+    the same multiset (and, where images are recognisable, follow them). `mix` (or a repeat)
+    disables the training comparisons."""
+    y_ev = np.asarray(y_ev)
+    if encoding == "onehot":
+        ok = y_ev.ndim == 2 and y_ev.shape[1] == k
+        if not ok:
+            return failed(CAT, "pipeline_labels", lang, "labels_encoding", expected="onehot",
+                          found=str(y_ev.shape), k=k)
+        ev_cls = y_ev.argmax(1)
+        if not np.allclose(y_ev, np.eye(k)[ev_cls], atol=1e-6):
+            return failed(CAT, "pipeline_labels", lang, "labels_encoding", expected="onehot",
+                          found="not one-hot", k=k)
+        tr_cls = np.asarray(y_tr).argmax(1) if np.ndim(y_tr) == 2 else None
+    else:
+        ok = y_ev.ndim == 1 or (y_ev.ndim == 2 and y_ev.shape[1] == 1)
+        if not ok:
+            return failed(CAT, "pipeline_labels", lang, "labels_encoding", expected="sparse",
+                          found=str(y_ev.shape), k=k)
+        ev_cls = y_ev.reshape(-1)
+        tr_cls = np.asarray(y_tr).reshape(-1) if np.ndim(y_tr) <= 2 else None
+    if order is not None and not np.array_equal(ev_cls.astype(np.int64), labels[order]):
+        return failed(CAT, "pipeline_labels", lang, "labels_mismatch", where="eval")
+    if not mix and tr_cls is not None and len(tr_cls) == len(labels) and not np.array_equal(
+            np.sort(tr_cls.astype(np.int64)), np.sort(labels)):
+        return failed(CAT, "pipeline_labels", lang, "labels_mismatch", where="train")
+    if tr_match is not None and not mix and tr_cls is not None and len(tr_cls) == len(tr_match):
+        known = tr_match >= 0
+        if not np.array_equal(tr_cls[known].astype(np.int64), labels[tr_match[known]]):
+            return failed(CAT, "pipeline_labels", lang, "labels_mismatch", where="train")
+    return passed(CAT, "pipeline_labels", lang, encoding=encoding)
+
+
+def _augment(x_ev, x_tr, source, name, ok, lang) -> CheckResult:
+    if not ok or name is None:
+        return failed(CAT, "pipeline_augment", lang, "augment_eval")
+    if (_matches(x_tr, source, name) >= 0).all():
+        return failed(CAT, "pipeline_augment", lang, "augment_train")
+    return passed(CAT, "pipeline_augment", lang)
+
+
+def _mix(y_ev, y_tr, k, lang) -> CheckResult:
+    y_tr = np.asarray(y_tr, dtype=np.float64)
+    if y_tr.ndim != 2 or not np.allclose(y_tr.sum(1), 1.0, atol=1e-3):
+        return failed(CAT, "pipeline_mix", lang, found=str(y_tr.shape))
+    soft = ~np.isclose(y_tr.max(1), 1.0, atol=1e-4)
+    if not soft.any():
+        return failed(CAT, "pipeline_mix", lang, "mix_missing")
+    return passed(CAT, "pipeline_mix", lang, soft_share=float(soft.mean()))

@@ -1,0 +1,104 @@
+"""Where batch grading jobs run: an executor maps a picklable function over tasks.
+
+- `SerialExecutor`: in this process (jobs=1): this process is the trusted grader.
+- `LocalPoolExecutor`: N spawned worker processes, each a trusted grader that keeps TensorFlow
+  and its own sandbox zygote warm across submissions; a worker that dies is replaced and its
+  task retried once, so one crash never stops the batch.
+- `RayExecutor`: documented stub for a distributed backend (not implemented: raises a clear
+  AutograderError). A real backend only needs `map_unordered`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Protocol
+
+from autograder.errors import AutograderError
+
+
+class Executor(Protocol):
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]
+                      ) -> Iterator[tuple[Any, Any, BaseException | None]]:
+        """Yield (task, result, exception) as tasks finish, in any order."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class SerialExecutor:
+    def map_unordered(self, fn, tasks):
+        for task in tasks:
+            try:
+                yield task, fn(task), None
+            except Exception as exc:  # noqa: BLE001 - the caller records it
+                yield task, None, exc
+
+    def close(self) -> None:
+        pass
+
+
+def _warm(initializer: Callable[[], None] | None) -> None:
+    if initializer is not None:
+        try:
+            initializer()
+        except Exception:  # noqa: BLE001 - warming up is best effort
+            pass
+
+
+class LocalPoolExecutor:
+    """A pool of `jobs` spawned grader processes (fresh interpreters, safe with TF)."""
+
+    def __init__(self, jobs: int, initializer: Callable[[], None] | None = None) -> None:
+        self.jobs = max(1, int(jobs))
+        self.initializer = initializer
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        return cf.ProcessPoolExecutor(max_workers=self.jobs,
+                                      mp_context=multiprocessing.get_context("spawn"),
+                                      initializer=_warm, initargs=(self.initializer,))
+
+    def map_unordered(self, fn, tasks):
+        pending = [(t, 0) for t in tasks]
+        while pending:
+            futures = {self._pool.submit(fn, t): (t, tries) for t, tries in pending}
+            pending = []
+            broken = False
+            for fut in cf.as_completed(futures):
+                task, tries = futures[fut]
+                try:
+                    yield task, fut.result(), None
+                except cf.process.BrokenProcessPool as exc:
+                    broken = True
+                    if tries >= 1:
+                        yield task, None, exc
+                    else:
+                        pending.append((task, tries + 1))
+                except Exception as exc:  # noqa: BLE001
+                    yield task, None, exc
+            if broken:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class RayExecutor:
+    """Stub of the distributed backend interface (Ray). Not implemented in this version."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise AutograderError("the Ray executor is a documented interface only; use the local "
+                              "process pool (--jobs N)")
+
+
+def make_executor(jobs: int = 1, backend: str = "local",
+                  initializer: Callable[[], None] | None = None) -> Executor:
+    """Serial for jobs == 1, a local process pool otherwise; backend "ray" is a stub."""
+    if backend == "ray":
+        return RayExecutor()
+    if backend != "local":
+        raise AutograderError(f"unknown executor backend {backend!r} (use 'local')")
+    return SerialExecutor() if jobs <= 1 else LocalPoolExecutor(jobs, initializer)

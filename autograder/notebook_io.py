@@ -1,0 +1,115 @@
+"""Reading and writing notebooks with clear errors for every kind of bad input.
+
+`read_notebook(path)` accepts nbformat v4 only (any 4.x minor is upgraded to the current one)
+and raises `AutograderError` with one line saying what is wrong: missing file, empty file,
+binary data, invalid JSON, JSON that is not a notebook, nbformat v3 or older, invalid schema.
+`write_notebook(nb, path)` writes deterministically (sorted keys, indent 1, trailing newline)
+and atomically (temp file + os.replace), so a crash never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat import NotebookNode
+
+from autograder.errors import AutograderError
+
+NBFORMAT = 4
+
+
+def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
+    """Load a v4 notebook from `path` (see module docstring for the errors)."""
+    p = Path(path)
+    if not p.exists():
+        raise AutograderError(f"{p}: file not found")
+    if p.is_dir():
+        raise AutograderError(f"{p}: is a directory, not a notebook")
+    data = p.read_bytes()
+    return parse_notebook(data, str(p))
+
+
+def parse_notebook(data: bytes | str, name: str = "<notebook>") -> NotebookNode:
+    """Parse notebook bytes/text; same errors as `read_notebook`."""
+    if isinstance(data, bytes):
+        if not data.strip():
+            raise AutograderError(f"{name}: empty file, not a notebook")
+        if b"\x00" in data[:8192]:
+            raise AutograderError(f"{name}: binary file, not a notebook (.ipynb is JSON text)")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise AutograderError(f"{name}: not UTF-8 text, not a notebook ({exc.reason} at "
+                                  f"byte {exc.start})") from exc
+    else:
+        text = data
+        if not text.strip():
+            raise AutograderError(f"{name}: empty file, not a notebook")
+    try:
+        raw: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AutograderError(f"{name}: invalid JSON at line {exc.lineno}, column {exc.colno}: "
+                              f"{exc.msg}") from exc
+    if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
+        raise AutograderError(f"{name}: JSON but not a Jupyter notebook (no 'cells')")
+    major = raw.get("nbformat")
+    if not isinstance(major, int):
+        raise AutograderError(f"{name}: not a Jupyter notebook (no integer 'nbformat' field)")
+    if major != NBFORMAT:
+        raise AutograderError(f"{name}: nbformat v{major} is not supported; save it as nbformat "
+                              f"v4 (e.g. open and save it in Jupyter, or `jupyter nbconvert "
+                              f"--to notebook`)")
+    try:
+        nb = nbformat.reads(text, as_version=NBFORMAT)
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many types
+        raise AutograderError(f"{name}: unreadable notebook: {str(exc).splitlines()[0]}") from exc
+    if not isinstance(nb.get("cells"), list):
+        raise AutograderError(f"{name}: notebook 'cells' is not a list")
+    for i, cell in enumerate(nb.cells):
+        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
+            raise AutograderError(f"{name}: cell {i} is not a valid notebook cell")
+        if not isinstance(cell.get("source", ""), str):
+            raise AutograderError(f"{name}: cell {i} has a non-text source")
+    return nb
+
+
+def dumps(nb: NotebookNode) -> str:
+    """Deterministic text form (nbformat.writes: sorted keys, indent 1) with a trailing newline."""
+    text = nbformat.writes(nb, version=NBFORMAT)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write `text` to `path` via a temp file in the same folder and os.replace."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, p.stat().st_mode & 0o777 if p.exists() else _default_mode())
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _default_mode() -> int:
+    """0o666 minus the process umask (what open() would give), not mkstemp's 0o600."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_notebook(nb: NotebookNode, path: str | os.PathLike[str]) -> None:
+    write_text_atomic(path, dumps(nb))
+
+
+def code_cells(nb: NotebookNode) -> list[tuple[int, NotebookNode]]:
+    """(index, cell) of every code cell."""
+    return [(i, c) for i, c in enumerate(nb.cells) if c.get("cell_type") == "code"]

@@ -1,0 +1,93 @@
+"""Readable terminal summary of a SubmissionResult (used by `autograder check` and `grade`).
+
+Groups failing tests into "not implemented yet" / "wrong" / "errors" so a student knows what to
+fill in versus what to fix; prints only student-facing messages and hints, never test source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from autograder.messages import msg
+from autograder.report.summary import (
+    CATALOG,
+    cell_error_lines,
+    check_line,
+    fmt_points,
+    lint_lines,
+    outcome_status,
+)
+from autograder.results import CheckResult
+from autograder.submission import SubmissionResult
+
+_GROUPS = (("not_implemented", "check_not_implemented_header"),
+           ("wrong", "check_wrong_header"), ("partial", "check_wrong_header"),
+           ("error", "check_error_header"))
+
+
+def text_summary(result: SubmissionResult, *, lang: str = "es", show_lint: bool = True,
+                 visible_only: bool = False) -> str:
+    """Multi-line summary: notebook error, lint, failures grouped by kind, score line
+    (worded for the visible tests of `autograder check` when `visible_only`)."""
+    def t(key: str, **values: object) -> str:
+        return msg(CATALOG, key, lang, **values)
+
+    out: list[str] = []
+    if result.error:
+        out += [t("notebook_error", error=result.error), ""]
+    if show_lint:
+        if result.lint:
+            out.append(t("check_lint_header"))
+            out += [f"  - {line}" for line in lint_lines(result.lint)]
+        else:
+            out.append(t("check_lint_clean"))
+        out.append("")
+    if cell_errors := cell_error_lines(result, lang):
+        out.append(t("cell_errors_title") + ":")
+        out += [f"  - {line}" for line in cell_errors]
+        out.append("")
+    outcomes = list(result.outcomes.values())
+    statuses = {o.id: outcome_status(o) for o in outcomes}
+    printed_headers: set[str] = set()
+    for status, header in _GROUPS:
+        group = [o for o in outcomes if statuses[o.id] == status]
+        if not group:
+            continue
+        if header not in printed_headers:
+            out.append(t(header))
+            printed_headers.add(header)
+        for o in group:
+            label = f"{o.paso} · {o.id}" if o.paso else o.id
+            out.append(f"  [{label}] {fmt_points(o.score)} / {fmt_points(o.points)}")
+            failed = [r for r in o.results if not r.passed]
+            for r in _merge_same_message(failed):
+                out += ["    " + line for line in check_line(r, lang).splitlines()]
+            if not failed and o.message:
+                out += ["    " + line for line in o.message.splitlines()]
+        out.append("")
+    passed = [o for o in outcomes if statuses[o.id] == "passed"]
+    if passed:
+        out.append("✔ " + ", ".join(o.id for o in passed))
+    if outcomes:
+        counted = [o for o in outcomes if statuses[o.id] != "skipped"]
+        out.append(t("check_summary" if visible_only else "grade_summary", passed=len(passed), total=len(counted),
+                     score=fmt_points(result.score),
+                     max_score=fmt_points(sum(o.points for o in counted if not o.bonus))))
+        if visible_only and len(passed) == len(counted) and not result.error:
+            out.append(t("check_all_passed"))
+    if result.skipped_cells:
+        out.append(t("skipped_cells", cells=", ".join(str(c) for c in result.skipped_cells)))
+    return "\n".join(out).strip() + "\n"
+
+
+def _merge_same_message(results: list[CheckResult]) -> list[CheckResult]:
+    """Failed checks with the same message and hint as one entry naming all of them (a missing
+    function fails every check of a test with one identical message)."""
+    merged: dict[tuple[str, str], CheckResult] = {}
+    for r in results:
+        key = (r.message, r.hint)
+        if key in merged:
+            merged[key] = replace(merged[key], name=f"{merged[key].name}, {r.name}")
+        else:
+            merged[key] = r
+    return list(merged.values())

@@ -1,0 +1,170 @@
+"""Per-student `feedback.html` from the Jinja2 template `templates/feedback.html.j2`.
+
+Autoescape is on: student-influenced text (messages quoting exceptions, lint findings, ids) is
+escaped; `code` spans written with backticks become <code>. Pictures are embedded as base64 PNG
+data URIs, built from `SubmissionResult.artifacts` ({test_id: {"<check>.<key>": array|bytes}}):
+a check whose artifacts hold a heatmap (keys containing "heatmap"/"cam"/"attribution") gets
+`pictures.heatmap_overlay_png(image, heatmap, reference)`, one holding a batch of images
+("images"/"augmented"/"samples"/"grid") gets `pictures.augmentation_grid_png(images)`, and raw
+PNG bytes are embedded as they are. A picture that fails to render is left out, never fatal.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import sys
+from collections import OrderedDict
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from autograder import __version__
+from autograder.assignment import REPO_ROOT
+from autograder.messages import msg
+from autograder.report.files import atomic_write_text
+from autograder.report.summary import (
+    CATALOG,
+    cell_error_lines,
+    fmt_points,
+    lint_rows,
+    outcome_status,
+    status_label,
+)
+from autograder.submission import SubmissionResult
+
+TEMPLATES_DIR = REPO_ROOT / "templates"
+TEMPLATE = "feedback.html.j2"
+_BACKTICKS = re.compile(r"`([^`\n]+)`")
+MAX_PICTURES_PER_TEST = 2
+
+
+def codify(text: Any) -> Markup:
+    """Escape `text`, then turn `x` spans into <code>x</code> and newlines into <br>."""
+    escaped = str(escape("" if text is None else str(text)))
+    escaped = _BACKTICKS.sub(r"<code>\1</code>", escaped)
+    return Markup(escaped.replace("\n", "<br>\n"))
+
+
+@cache
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["codify"] = codify
+    env.filters["points"] = fmt_points
+    return env
+
+
+def _png_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _pick(group: dict[str, Any], *words: str, exclude: tuple[str, ...] = ()) -> Any:
+    for key, value in group.items():
+        k = key.lower()
+        if any(w in k for w in words) and not any(x in k for x in exclude):
+            return value
+    return None
+
+
+def picture_list(result: SubmissionResult, lang: str = "es") -> list[dict[str, str]]:
+    """[{test, check, kind, caption, src}] for the renderable artifact groups: per test, the
+    failed checks' pictures first, at most MAX_PICTURES_PER_TEST."""
+    out: list[dict[str, str]] = []
+    for test_id, arts in (result.artifacts or {}).items():
+        groups: dict[str, dict[str, Any]] = OrderedDict()
+        for key, value in arts.items():
+            check, _, sub = key.rpartition(".")
+            groups.setdefault(check or sub, {})[sub] = value
+        outcome = result.outcomes.get(test_id)
+        failed = {r.name for r in outcome.results if not r.passed} if outcome else set()
+        shown = 0
+        for check in sorted(groups, key=lambda c: c not in failed):
+            if shown >= MAX_PICTURES_PER_TEST:
+                break
+            try:
+                pic = _render_group(groups[check], lang)
+            except Exception as exc:  # noqa: BLE001 - a broken picture never breaks the report
+                print(f"feedback.html: picture {test_id}/{check} left out: {exc}", file=sys.stderr)
+                continue
+            if pic is not None:
+                kind, caption, png = pic
+                out.append({"test": test_id, "check": check, "kind": kind, "caption": caption,
+                            "src": _png_uri(png)})
+                shown += 1
+    return out
+
+
+def _render_group(group: dict[str, Any], lang: str) -> tuple[str, str, bytes] | None:
+    raw = [v for v in group.values() if isinstance(v, (bytes, bytearray))]
+    if raw:
+        return "png", msg(CATALOG, "picture_generic", lang), bytes(raw[0])
+    heatmap = _pick(group, "heatmap", "cam", "attribution", exclude=("reference", "ref_"))
+    if heatmap is not None:
+        from autograder.report import pictures
+
+        image = _pick(group, "image", "input", exclude=("images",))
+        reference = _pick(group, "reference", "ref_")
+        titles = msg(CATALOG, "picture_panels", lang).split("|")
+        png = pictures.heatmap_overlay_png(image, heatmap, reference_heatmap=reference,
+                                           titles=titles)
+        return "heatmap", msg(CATALOG, "picture_heatmap", lang), png
+    images = _pick(group, "images", "augmented", "samples", "grid")
+    if images is not None:
+        from autograder.report import pictures
+
+        return ("augmentation", msg(CATALOG, "picture_augmentation", lang),
+                pictures.augmentation_grid_png(images))
+    return None
+
+
+def feedback_context(result: SubmissionResult, *, lang: str = "es",
+                     title: str | None = None) -> dict[str, Any]:
+    """Everything the template shows, as plain values."""
+    def t(key: str, **values: Any) -> str:
+        return msg(CATALOG, key, lang, **values)
+
+    pasos: dict[str, dict[str, Any]] = OrderedDict()
+    for o in result.outcomes.values():
+        status = outcome_status(o)
+        group = pasos.setdefault(o.paso or "—", {"paso": o.paso or "—", "tests": [],
+                                                 "score": 0.0, "points": 0.0})
+        group["tests"].append({
+            "id": o.id, "score": o.score, "points": o.points, "bonus": o.bonus,
+            "status": status, "status_label": status_label(status, lang),
+            "message": o.message if not o.results else "",
+            "failed": [r.to_dict() | {"status_label": status_label(r.status, lang)}
+                       for r in o.results if not r.passed],
+            "passed": [r.name for r in o.results if r.passed],
+        })
+        group["score"] += o.score
+        if not o.bonus:
+            group["points"] += o.points
+    max_score = float(result.max_score)
+    return {
+        "lang": lang, "t": t, "version": __version__,
+        "title": title or result.assignment, "result": result,
+        "notebook_name": Path(result.notebook).name if result.notebook else "",
+        "score": result.score, "max_score": max_score,
+        "percent": max(0.0, min(100.0, 100.0 * result.score / max_score)) if max_score else 0.0,
+        "pasos": list(pasos.values()),
+        "details": [test for g in pasos.values() for test in g["tests"]
+                    if test["status"] != "passed"],
+        "pictures": picture_list(result, lang),
+        "lint": lint_rows(result.lint),
+        "cell_errors": cell_error_lines(result, lang),
+        "skipped_cells": ", ".join(str(c) for c in result.skipped_cells),
+    }
+
+
+def render_feedback(result: SubmissionResult, *, lang: str = "es", title: str | None = None) -> str:
+    """The feedback page as an HTML string."""
+    return _env().get_template(TEMPLATE).render(**feedback_context(result, lang=lang, title=title))
+
+
+def write_feedback(result: SubmissionResult, path: str | Path, **kw: Any) -> Path:
+    """Write feedback.html atomically; return its path."""
+    return atomic_write_text(path, render_feedback(result, **kw))

@@ -1,0 +1,85 @@
+"""Plain-text views of a SubmissionResult shared by every report (results.json, HTML, `check`).
+
+`outcome_status(o)` classifies one hidden test for students: passed / partial / wrong /
+not_implemented / error / skipped, from its TestOutcome and its CheckResults (a test whose failed
+checks are all "not implemented" is "not_implemented", never "wrong").
+"""
+
+from __future__ import annotations
+
+from autograder.messages import msg
+from autograder.pytest_plugin import TestOutcome
+from autograder.results import CheckResult
+from autograder.submission import SubmissionResult
+
+CATALOG = "report"
+
+
+def fmt_points(value: float) -> str:
+    """2 -> "2", 1.5 -> "1.5", 0.3333 -> "0.33"."""
+    return f"{round(float(value), 2):g}"
+
+
+def outcome_status(o: TestOutcome) -> str:
+    """Student-facing status of one test (see module docstring)."""
+    if o.status == "skipped":
+        return "skipped"
+    if o.status == "passed":
+        return "passed"
+    failed = [r for r in o.results if not r.passed]
+    if o.status == "error" and not failed:
+        return "error"
+    if failed and all(r.status == "not_implemented" for r in failed):
+        return "not_implemented"
+    if failed and any(r.status == "error" for r in failed) and not any(
+            r.status == "wrong" for r in failed):
+        return "error"
+    if o.score > 0:
+        return "partial"
+    return "wrong"
+
+
+def status_label(status: str, lang: str) -> str:
+    return msg(CATALOG, f"status_{status}", lang)
+
+
+def check_line(r: CheckResult, lang: str) -> str:
+    """One line per check: mark, name, and for failures the message and the hint."""
+    if r.passed:
+        return f"✔ {r.name}"
+    line = f"✘ {r.name}: {r.message}".rstrip(": ")
+    if r.hint:
+        line += f"\n    {msg(CATALOG, 'hint', lang)}: {r.hint}"
+    return line
+
+
+def outcome_text(o: TestOutcome, lang: str) -> str:
+    """Multi-line feedback for one test: failed checks first (message + hint), then passed."""
+    lines = [check_line(r, lang) for r in sorted(o.results, key=lambda r: r.passed)]
+    if not o.results and o.status != "passed" and o.message:
+        lines.append(o.message)  # no structured checks recorded: pytest's own message
+    if not lines and o.status == "passed":
+        lines.append(msg(CATALOG, "all_passed", lang))
+    return "\n".join(lines)
+
+
+def lint_rows(lint: list[dict]) -> list[dict[str, str]]:
+    """Lint findings with every field present ("–" for an unknown cell or line)."""
+    def known(value: object) -> str:
+        return "–" if value is None or value == "" else str(value)
+
+    return [{"cell": known(f.get("cell")), "line": known(f.get("line")),
+             "func": f.get("func") or "", "message": f.get("message") or f.get("kind", "")}
+            for f in lint]
+
+
+def lint_lines(lint: list[dict]) -> list[str]:
+    """One line per finding: autograder.lint messages already name the cell, line and fix."""
+    return [row["message"] for row in lint_rows(lint)]
+
+
+def cell_error_lines(result: SubmissionResult, lang: str) -> list[str]:
+    """One line per notebook cell that raised while the grader executed it."""
+    return [msg(CATALOG, "cell_error_line", lang, cell=e.get("cell", "?"), line=e.get("line") or "",
+                exc_type=e.get("exc_type", "Error"), message=str(e.get("message", ""))[:300])
+            for e in getattr(result, "cell_errors", None) or []]

@@ -1,0 +1,81 @@
+"""Batch tables: `grades.csv` (the columns `nbgrader export` writes) and `grades.json`.
+
+grades.csv columns, in nbgrader 0.9's CsvExportPlugin order: assignment, duedate, timestamp,
+student_id, last_name, first_name, email, raw_score, late_submission_penalty, score, max_score.
+Names and email are empty (the grader does not know them); `timestamp` comes from nbgrader's
+`timestamp.txt` when the submission came from a `submitted/` tree; no late penalty is applied.
+grades.json has the same rows plus per-test scores, statuses and notebook-level errors.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from autograder.report.files import atomic_write_text
+from autograder.report.summary import outcome_status
+from autograder.submission import SubmissionResult
+
+NBGRADER_COLUMNS = ("assignment", "duedate", "timestamp", "student_id", "last_name",
+                    "first_name", "email", "raw_score", "late_submission_penalty", "score",
+                    "max_score")
+
+
+def grade_row(result: SubmissionResult, *, duedate: str = "", timestamp: str = "") -> dict[str, Any]:
+    """One nbgrader-style row for a submission."""
+    return {
+        "assignment": result.assignment, "duedate": duedate, "timestamp": timestamp,
+        "student_id": result.student, "last_name": "", "first_name": "", "email": "",
+        "raw_score": float(result.score), "late_submission_penalty": 0.0,
+        "score": float(result.score),
+        "max_score": float(result.max_score),
+    }
+
+
+def grades_csv(results: list[SubmissionResult], *, duedate: str = "",
+               timestamps: dict[str, str] | None = None) -> str:
+    """CSV text with NBGRADER_COLUMNS, one row per student sorted by student id."""
+    timestamps = timestamps or {}
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=NBGRADER_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for r in sorted(results, key=lambda r: r.student):
+        writer.writerow(grade_row(r, duedate=duedate, timestamp=timestamps.get(r.student, "")))
+    return buf.getvalue()
+
+
+def grades_json(results: list[SubmissionResult], *, duedate: str = "",
+                timestamps: dict[str, str] | None = None) -> dict[str, Any]:
+    """JSON object: assignment, max_score, students[] (nbgrader row + tests + error)."""
+    timestamps = timestamps or {}
+    students = []
+    for r in sorted(results, key=lambda r: r.student):
+        row = grade_row(r, duedate=duedate, timestamp=timestamps.get(r.student, ""))
+        row.update({
+            "notebook": r.notebook, "error": r.error, "execution_time": round(r.execution_time, 3),
+            "isolation": r.isolation, "lint_findings": len(r.lint),
+            "tests": {o.id: {"score": round(o.score, 4), "points": o.points, "paso": o.paso,
+                             "status": outcome_status(o), "bonus": o.bonus}
+                      for o in r.outcomes.values()},
+        })
+        students.append(row)
+    assignments = sorted({r.assignment for r in results})
+    return {
+        "assignment": assignments[0] if len(assignments) == 1 else assignments,
+        "max_score": max((float(r.max_score) for r in results), default=0.0),
+        "count": len(results),
+        "mean_score": round(sum(r.score for r in results) / len(results), 4) if results else 0.0,
+        "students": students,
+    }
+
+
+def write_grade_tables(results: list[SubmissionResult], outdir: str | Path, **kw: Any) -> tuple[Path, Path]:
+    """Write outdir/grades.csv and outdir/grades.json atomically; return both paths."""
+    outdir = Path(outdir)
+    csv_path = atomic_write_text(outdir / "grades.csv", grades_csv(results, **kw))
+    json_path = atomic_write_text(outdir / "grades.json", json.dumps(
+        grades_json(results, **kw), ensure_ascii=False, indent=2) + "\n")
+    return csv_path, json_path

@@ -1,0 +1,138 @@
+"""feedback.html: per-PASO table, failed checks with hints, lint, skipped cells, isolation,
+escaping, pictures; and a real render in headless Chromium."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+
+import pytest
+from report_factory import make_result
+
+from autograder.report.html import codify, picture_list, render_feedback, write_feedback
+
+HAS_PICTURES = importlib.util.find_spec("autograder.report.pictures") is not None
+
+
+def test_score_table_grouped_by_paso(result):
+    html = render_feedback(result)
+    assert "3 / 10" in html
+    # PASO 3 holds augmentation and pipeline (not adjacent in the outcomes) with one subtotal
+    assert html.count("Subtotal PASO 3") == 1
+    assert '<td rowspan="3">PASO 3</td>' in html
+    assert "2 / 3" in html  # PASO 3 subtotal: 2 of 3 points
+    for label in ("correcto", "parcial", "sin implementar", "incorrecto", "error"):
+        assert f">{label}</span>" in html
+
+
+def test_failed_checks_show_message_and_hint_but_passed_tests_do_not(result):
+    html = render_feedback(result)
+    assert "lambda=0.41 pero la imagen usa 0.73" in html
+    assert "<strong>Pista:</strong> Usa la MISMA <code>lam</code>" in html
+    assert 'id="test-mixup"' in html and 'id="test-augmentation"' not in html
+    assert "✔ mixup_shapes" in html
+
+
+def test_student_text_is_escaped(result):
+    html = render_feedback(result)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_lint_skipped_cells_isolation_and_error_banner():
+    html = render_feedback(make_result(error="se agotó el tiempo (60 s)"))
+    assert 'id="notebook-error"' in html and "se agotó el tiempo (60 s)" in html
+    assert '<td class="num">7</td><td class="num">3</td>' in html
+    assert "Hueco <code>___</code> sin rellenar en la celda 7" in html
+    assert "(marcadas <code>skip-when-grading</code>): 12, 15" in html
+    assert "bubblewrap (read-only root" in html
+    assert "Celda 4, línea 2: NameError: name &#39;tf&#39; is not defined" in html
+    assert 'id="notebook-error"' not in render_feedback(make_result())
+
+
+def test_english_and_all_passed():
+    r = make_result()
+    r.outcomes = {"augmentation": r.outcomes["augmentation"]}
+    html = render_feedback(r, lang="en")
+    assert 'id="all-passed"' in html and "All checks passed." in html
+    assert "Grading report" in html and 'lang="en"' in html
+
+
+def test_codify_escapes_before_formatting():
+    assert str(codify("usa `<b>` y\nmás")) == "usa <code>&lt;b&gt;</code> y<br>\nmás"
+
+
+def test_no_pictures_without_artifacts(result):
+    assert picture_list(result) == []
+    assert 'id="pictures"' not in render_feedback(result)
+
+
+def test_raw_png_artifact_is_embedded():
+    r = make_result()
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 16
+    r.artifacts = {"gradcam": {"custom.png": png}}
+    pics = picture_list(r)
+    assert len(pics) == 1 and pics[0]["src"].startswith("data:image/png;base64,iVBORw0KGgo")
+
+
+@pytest.mark.skipif(not HAS_PICTURES, reason="autograder.report.pictures (helper C) not present")
+def test_pictures_from_artifacts_are_base64_png():
+    pics = picture_list(make_result(artifacts=True))
+    kinds = {p["kind"] for p in pics}
+    assert kinds == {"heatmap", "augmentation"}
+    html = render_feedback(make_result(artifacts=True))
+    assert html.count('src="data:image/png;base64,') == 2
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which(
+        "google-chrome")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_chromium() is None,
+                    reason="headless Chromium not installed (apt-get install -y chromium)")
+def test_feedback_renders_in_headless_chromium(tmp_path):
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    page = write_feedback(make_result(artifacts=HAS_PICTURES), tmp_path / "feedback.html")
+    shot = tmp_path / "feedback.png"
+    proc = subprocess.run(
+        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+         "--window-size=1000,1800", f"--screenshot={shot}", page.as_uri()],
+        capture_output=True, text=True, timeout=90)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    img = mpimg.imread(shot)
+    assert img.shape[:2] == (1800, 1000)
+    gray = img[..., :3].mean(axis=-1)
+    # the page is not blank: dark text in the header band, coloured badges below
+    assert gray[:150].min() < 0.3
+    rgb = img[..., :3]
+    saturated = (rgb.max(axis=-1) - rgb.min(axis=-1)) > 0.3
+    assert saturated[150:800].sum() > 500
+    assert float(np.std(gray)) > 0.05
+
+
+@pytest.mark.skipif(not HAS_PICTURES, reason="autograder.report.pictures (helper C) not present")
+def test_failed_checks_pictures_first_and_capped():
+    import numpy as np
+
+    from autograder.report.html import MAX_PICTURES_PER_TEST
+
+    r = make_result()
+    heat = np.linspace(0, 1, 64).reshape(8, 8)
+    group = {"image": np.zeros((8, 8, 3)), "heatmap": heat, "reference": heat.T}
+    names = ["a_ok", "b_ok", "mixup_same_lambda"]  # the last one failed in the fixture
+    r.artifacts = {"mixup": {f"{n}.{k}": v for n in names for k, v in group.items()}}
+    pics = picture_list(r)
+    assert len(pics) == MAX_PICTURES_PER_TEST == 2
+    assert pics[0]["check"] == "mixup_same_lambda" and pics[1]["check"] == "a_ok"
+
+
+def test_broken_picture_is_left_out_not_fatal(capsys):
+    r = make_result()
+    r.artifacts = {"gradcam": {"bad.heatmap": "not an array", "bad.image": None}}
+    assert 'id="pictures"' not in render_feedback(r)
+    assert "left out" in capsys.readouterr().err
