@@ -166,13 +166,20 @@ def grade_notebook(
     binds, env = _sandbox_settings(values)
     import nbformat
 
-    proc = None
-    try:
+    procs: list[sandbox.StudentProcess] = []
+    notebook_json = nbformat.writes(nb)
+    filename = path.name if path.suffix == ".ipynb" else "submission.ipynb"
+
+    def launch() -> tuple[sandbox.StudentProcess, dict[str, Any]]:
         proc = _start_student(dict(gpu=gpu, ro_binds=binds, env=env),
                               dict(memory_mb=memory_mb, timeout=timeout, call_timeout=call_timeout))
+        procs.append(proc)
+        return proc, proc.run_notebook(notebook_json, values=values, run_all=run_all,
+                                       filename=filename)
+
+    try:
+        proc, report = launch()
         result.isolation = proc.zygote.isolation
-        report = proc.run_notebook(nbformat.writes(nb), values=values, run_all=run_all,
-                                   filename=path.name if path.suffix == ".ipynb" else "submission.ipynb")
         result.skipped_cells = _original(report["skipped"], positions)
         result.cell_errors = [dict(e, cell=_original([e["cell"]], positions)[0])
                               for e in report["cell_errors"] if _original([e["cell"]], positions)]
@@ -184,8 +191,8 @@ def grade_notebook(
             result.error = msg("grader", "setup_error", lang, detail=report["setup_error"])
         from autograder.runner import run_suite
 
-        outcomes, session = run_suite(a, sandbox.SandboxStudent(proc), gpu=gpu,
-                                      visible_only=visible_only, lang=lang)
+        student = RestartingStudent(proc, launch if report["state"] == "alive" else None)
+        outcomes, session = run_suite(a, student, gpu=gpu, visible_only=visible_only, lang=lang)
         result.outcomes = outcomes
         result.artifacts = session.artifacts
         missing = _zero_outcomes(a, msg("grader", "test_not_run", lang,
@@ -200,11 +207,38 @@ def grade_notebook(
         result.error = msg("grader", "internal_error", lang, detail=detail)
         result.outcomes = _zero_outcomes(a, result.error, gpu=gpu, visible_only=visible_only)
     finally:
-        if proc is not None:
+        for proc in procs:
             proc.close()
-            result.stdout_tail = proc.output()
+        if procs:
+            result.stdout_tail = procs[-1].output()
     result.execution_time = time.monotonic() - t0
     return result
+
+
+class RestartingStudent:
+    """The `student` of one submission. When its process dies during a call (`os._exit`, a
+    kill, a per-call timeout), the next test gets a fresh process that re-ran the notebook, so
+    only the tests that hit the failure lose points. At most `max_restarts`; without `launch`
+    (the notebook itself crashed or timed out) nothing is restarted."""
+
+    def __init__(self, proc: sandbox.StudentProcess,
+                 launch: Callable[[], tuple[sandbox.StudentProcess, dict[str, Any]]] | None,
+                 max_restarts: int = 2) -> None:
+        self._student = sandbox.SandboxStudent(proc)
+        self._proc = proc
+        self._launch = launch
+        self._left = max_restarts
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._proc.state in ("crashed", "timeout") and self._launch and self._left > 0:
+            self._left -= 1
+            self._proc, report = self._launch()
+            self._student = sandbox.SandboxStudent(self._proc)
+            if report["state"] != "alive":
+                self._launch = None
+        return getattr(self._student, name)
 
 
 def _start_student(zygote_kw: dict[str, Any], proc_kw: dict[str, Any]) -> sandbox.StudentProcess:

@@ -4,7 +4,8 @@ Hidden tests are ordinary pytest functions named `test_<id>`, one per `[[tests]]
 `assignment.toml` (points, PASO, visibility and config live there). They use three fixtures:
 
 - `student`: the student's functions (`student.mixup`, ...; None when missing).
-- `config`: the test's `config` table plus `lang`, `seed` and the assignment's top-level values.
+- `config`: the assignment's `[checks]` table updated with the test's `config`, plus `lang` and
+  `seed`; TOML values normalised (`"none"` -> None, arrays -> tuples), ready for `**config`.
 - `check`: `check(results)` records `CheckResult`s for partial credit and raises
   AssertionError with the student-facing messages when any failed.
 
@@ -98,11 +99,13 @@ class GradingSession:
     @pytest.fixture
     def config(self, request: pytest.FixtureRequest) -> dict[str, Any]:
         spec = self._spec(request.node)
+        from autograder.profiles import normalize
+
         cfg = {"lang": self.lang, "seed": self.seed}
         cfg.update(self.assignment.raw.get("checks", {}))
         if spec is not None:
             cfg.update(spec.config)
-        return cfg
+        return normalize(cfg)
 
     @pytest.fixture
     def check(self, request: pytest.FixtureRequest):

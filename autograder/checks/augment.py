@@ -70,6 +70,28 @@ def _images(seed: int) -> np.ndarray:
     return big.astype(np.float32)
 
 
+def _preview_image(size: int = 48) -> np.ndarray:
+    """An asymmetric picture (an "F" on a colour gradient) whose flips/rotations are obvious."""
+    ramp = np.linspace(40, 215, size, dtype=np.float32)
+    img = np.stack([np.tile(ramp, (size, 1)), np.tile(ramp[:, None], (1, size)),
+                    np.full((size, size), 90, np.float32)], axis=-1)
+    s = size // 8
+    img[s:7 * s, 2 * s:3 * s] = 250  # stem
+    img[s:2 * s, 2 * s:6 * s] = 250  # top bar
+    img[3 * s:4 * s, 2 * s:5 * s] = 250  # middle bar
+    return img
+
+
+def _preview(model: Any, n: int = 7) -> np.ndarray | None:
+    """Original + `n` training-mode augmentations of the preview picture (for the feedback)."""
+    try:
+        x = _preview_image()[None]
+        outs = [np.asarray(to_numpy(model(x, training=True)))[0] for _ in range(n)]
+        return np.clip(np.stack([x[0], *outs]), 0, 255) / 255.0
+    except Exception:  # noqa: BLE001 - a picture is a bonus, never a failure
+        return None
+
+
 def check_augmentation(make_augmentation: Callable | None, *,
                        required: tuple[str, ...] | list[str] = ("flip", "rotation", "zoom"),
                        lang: str = "es", seed: int = 0, func: str = "make_augmentation",
@@ -107,6 +129,9 @@ def check_augmentation(make_augmentation: Callable | None, *,
     changed = changed and any(not np.allclose(t, x, atol=1e-3) for t in train)
     results.append(passed(CAT, "augment_training", lang) if changed else
                    failed(CAT, "augment_training", lang))
+    preview = _preview(model) if shapes_ok else None
+    if preview is not None:
+        results[-1].artifacts["augmented"] = preview
     lo = min(float(o.min()) for o in outs)
     hi = min(float(o.max()) for o in outs)  # the darkest call must still reach mid-range
     dtypes = sorted({str(o.dtype) for o in outs})

@@ -123,3 +123,14 @@ def test_broken_bubblewrap_falls_back_to_rlimits(tmp_path, monkeypatch):
     assert r.score == 5.0
     assert r.isolation.startswith("rlimits") and "bubblewrap failed" in r.isolation
     assert "No permissions" in r.isolation
+
+
+@pytest.mark.parametrize("body", ["import os\n    os._exit(0)", "while True:\n        pass"])
+def test_process_lost_in_one_function_costs_only_that_test(tmp_path, body):
+    """A fresh process (re-running the notebook) serves the tests after a crash or timeout."""
+    src = T.REFERENCE.replace("def add(a, b):\n    return a + b", f"def add(a, b):\n    {body}")
+    assert src != T.REFERENCE
+    r = grade_notebook(T.write(tmp_path / "crash.ipynb", src), str(T.TOY), call_timeout=2)
+    scores = {o.id: o.score for o in r.outcomes.values()}
+    assert scores == {"add": 0.0, "normalize": 2.0, "scaled": 1.0}, r.outcomes["add"].message
+    assert T.stray_processes() == []

@@ -1,87 +1,77 @@
 """Hidden tests for UT3-10 (Oxford Flowers102). One `test_<id>` per [[tests]] in assignment.toml.
 
-Points, PASO, visibility and each test's config come from assignment.toml; `config` also holds
-the shared [checks] table (backbone, label encoding, classes, image size), `lang` and `seed`.
+Points, PASO, visibility and each test's config come from assignment.toml; `config` (normalised
+by the plugin) holds the shared [checks] table (backbone, label encoding, classes, image size),
+`lang` and `seed`.
 Check modules are imported inside each test so one missing module costs only its own test.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from autograder.profiles import normalize
-
-
-def _cfg(config: dict[str, Any], **override: Any) -> dict[str, Any]:
-    """TOML config -> check kwargs (lists -> tuples, "none" -> None)."""
-    out = normalize(dict(config))
-    out.update(override)
-    return out
-
 
 def test_load_data(student, config, check):
     from autograder.checks import data_loading
 
-    check(data_loading.check_load_data(student.load_data, **_cfg(config)))
+    check(data_loading.check_load_data(student.load_data, **config))
 
 
 def test_baseline_pipeline(student, config, check):
     from autograder.checks import pipeline
 
-    check(pipeline.check_pipeline(student.make_baseline_pipeline, **_cfg(config)))
+    check(pipeline.check_pipeline(student.make_baseline_pipeline, **config))
 
 
 def test_augmentation(student, config, check):
     from autograder.checks import augment
 
-    check(augment.check_augmentation(student.make_augmentation, **_cfg(config)))
+    check(augment.check_augmentation(student.make_augmentation, **config))
 
 
 def test_augmented_pipeline(student, config, check):
     from autograder.checks import pipeline
 
-    check(pipeline.check_pipeline(student.make_augmented_pipeline, **_cfg(config)))
+    check(pipeline.check_pipeline(student.make_augmented_pipeline, **config))
 
 
 def test_mixup(student, config, check):
     from autograder.checks import mixing
 
-    check(mixing.check_mixup(student.mixup, **_cfg(config)))
+    check(mixing.check_mixup(student.mixup, **config))
 
 
 def test_cutmix(student, config, check):
     from autograder.checks import mixing
 
-    check(mixing.check_cutmix(student.cutmix, **_cfg(config)))
+    check(mixing.check_cutmix(student.cutmix, **config))
 
 
 def test_model(student, config, check):
     from autograder.checks import model
 
-    check(model.check_model(student.build_model, **_cfg(config)))
+    check(model.check_model(student.build_model, **config))
 
 
 def test_training(student, config, check):
     from autograder.checks import training
 
     check(training.check_learns(student.build_model, student.make_baseline_pipeline,
-                                **_cfg(config)))
+                                **config))
 
 
 def test_gradcam(student, config, check):
     from autograder.checks import explain
 
-    check(explain.check_gradcam(student.make_gradcam_heatmap, **_cfg(config)))
+    check(explain.check_gradcam(student.make_gradcam_heatmap, **config))
 
 
 def test_integrated_gradients(student, config, check):
     from autograder.checks import explain
 
-    check(explain.check_integrated_gradients(student.integrated_gradients, **_cfg(config)))
+    check(explain.check_integrated_gradients(student.integrated_gradients, **config))
 
 
 def test_accuracy(student, config, check):
     from autograder.checks import accuracy
 
-    cfg = _cfg(config)
+    cfg = config
     check(accuracy.check_accuracy(accuracy.read_metric(student, cfg["metric"]), **cfg))
