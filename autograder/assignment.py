@@ -19,6 +19,8 @@ Schema (all keys shown are required unless marked optional):
     gpu = false                    # optional: needs GPU + real data (pytest -m gpu)
     bonus = false                  # optional: extra credit, not in max_score
     config = { alpha = 0.2 }       # optional: passed to the test via the `config` fixture
+    weights = { mixup_labels = 3 } # optional: weight of named checks in the test's points
+                                   # (default 1 each: points are shared in proportion)
 """
 
 from __future__ import annotations
@@ -34,13 +36,25 @@ from autograder.errors import AutograderError
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def project_root() -> Path:
+    """The course project holding `solutions/` and `assignments/`: $AUTOGRADER_PROJECT, else the
+    current folder when it has a `solutions/` folder, else the kit's own checkout."""
+    if os.environ.get("AUTOGRADER_PROJECT"):
+        return Path(os.environ["AUTOGRADER_PROJECT"]).resolve()
+    cwd = Path.cwd()
+    return cwd.resolve() if (cwd / "solutions").is_dir() else REPO_ROOT
+
+
 def solutions_dir() -> Path:
-    """Root of the solution folders (env AUTOGRADER_SOLUTIONS overrides the repo's)."""
-    return Path(os.environ.get("AUTOGRADER_SOLUTIONS", REPO_ROOT / "solutions"))
+    """Root of the solution folders ($AUTOGRADER_SOLUTIONS, else `<project>/solutions`)."""
+    env = os.environ.get("AUTOGRADER_SOLUTIONS")
+    return Path(env) if env else project_root() / "solutions"
 
 
 def assignments_dir() -> Path:
-    return Path(os.environ.get("AUTOGRADER_ASSIGNMENTS", REPO_ROOT / "assignments"))
+    """Root of the generated folders ($AUTOGRADER_ASSIGNMENTS, else `<project>/assignments`)."""
+    env = os.environ.get("AUTOGRADER_ASSIGNMENTS")
+    return Path(env) if env else project_root() / "assignments"
 
 
 @dataclass
@@ -54,6 +68,7 @@ class TestSpec:
     bonus: bool = False
     config: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    weights: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -72,6 +87,14 @@ class Assignment:
     @property
     def tests_dir(self) -> Path:
         return self.directory / "tests"
+
+    @property
+    def output_dir(self) -> Path:
+        """Where its generated files go: `<project>/assignments/<name>` next to the
+        `solutions/` folder it lives in ($AUTOGRADER_ASSIGNMENTS wins)."""
+        if not os.environ.get("AUTOGRADER_ASSIGNMENTS") and self.directory.parent.name == "solutions":
+            return self.directory.parent.parent / "assignments" / self.name
+        return assignments_dir() / self.name
 
     def test(self, test_id: str) -> TestSpec:
         for t in self.tests:
@@ -103,6 +126,7 @@ def load(name_or_dir: str | Path) -> Assignment:
                 functions=list(t.get("functions", [])), visible=bool(t.get("visible", False)),
                 gpu=bool(t.get("gpu", False)), bonus=bool(t.get("bonus", False)),
                 config=dict(t.get("config", {})), description=t.get("description", ""),
+                weights={str(k): float(v) for k, v in t.get("weights", {}).items()},
             )
             for t in raw.get("tests", [])
         ]

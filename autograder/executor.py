@@ -4,8 +4,8 @@
 - `LocalPoolExecutor`: N spawned worker processes, each a trusted grader that keeps TensorFlow
   and its own sandbox zygote warm across submissions; a worker that dies is replaced and its
   task retried once, so one crash never stops the batch.
-- `RayExecutor`: documented stub for a distributed backend (not implemented: raises a clear
-  AutograderError). A real backend only needs `map_unordered`.
+A distributed backend (e.g. Ray or Dask) would implement the same `Executor` protocol
+(`map_unordered` + `close`) and be selected in `make_executor`; none ships with this version.
 """
 
 from __future__ import annotations
@@ -86,19 +86,9 @@ class LocalPoolExecutor:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-class RayExecutor:
-    """Stub of the distributed backend interface (Ray). Not implemented in this version."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise AutograderError("the Ray executor is a documented interface only; use the local "
-                              "process pool (--jobs N)")
-
-
 def make_executor(jobs: int = 1, backend: str = "local",
                   initializer: Callable[[], None] | None = None) -> Executor:
-    """Serial for jobs == 1, a local process pool otherwise; backend "ray" is a stub."""
-    if backend == "ray":
-        return RayExecutor()
+    """Serial for jobs == 1, a local process pool otherwise (the only backend: "local")."""
     if backend != "local":
         raise AutograderError(f"unknown executor backend {backend!r} (use 'local')")
     return SerialExecutor() if jobs <= 1 else LocalPoolExecutor(jobs, initializer)

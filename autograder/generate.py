@@ -29,7 +29,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from nbformat import NotebookNode
 
 from autograder import blanks
-from autograder.assignment import REPO_ROOT, Assignment, assignments_dir
+from autograder.assignment import REPO_ROOT, Assignment
 from autograder.errors import AutograderError
 from autograder.notebook_io import dumps, read_notebook, write_text_atomic
 
@@ -104,7 +104,8 @@ def build(assignment: Assignment) -> dict[Path, str]:
     """All generated files of one assignment as {path: text}; raises AutograderError/MarkerError."""
     ref_path = assignment.notebook
     ref = read_notebook(ref_path)
-    label = str(ref_path.relative_to(REPO_ROOT)) if ref_path.is_relative_to(REPO_ROOT) else str(ref_path)
+    root = assignment.directory.parent.parent
+    label = str(ref_path.relative_to(root)) if ref_path.is_relative_to(root) else str(ref_path)
     name = assignment.name
 
     # where each contract function is defined in the reference
@@ -124,7 +125,7 @@ def build(assignment: Assignment) -> dict[Path, str]:
     _verify_template(assignment, ref, template, ref_defs, label)
     source = _build_source(assignment, ref, defined_in, label)
 
-    out = assignments_dir() / name
+    out = assignment.output_dir
     env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), undefined=StrictUndefined,
                       keep_trailing_newline=True, autoescape=False)
     ctx = {"assignment": assignment, "name": name,

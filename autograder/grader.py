@@ -9,11 +9,14 @@ a score (scores are computed only from values the checks receive and validate).
 
 `grade_batch(paths, assignment, outdir, ...)`: many notebooks through an executor
 (`autograder.executor`); each result is written atomically to `outdir/<student>/result.json` as
-soon as it is known; a re-run skips students whose result.json exists unless `force`.
+soon as it is known, with a `fingerprint` (assignment, sha256 of the notebook bytes, profile,
+gpu, run_all, visible_only, kit version); a re-run reuses a stored result only when its
+fingerprint matches (same notebook, assignment and options), unless `force`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -23,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from autograder import sandbox
+from autograder import __version__, sandbox
 from autograder.assignment import Assignment
 from autograder.assignment import load as load_assignment
 from autograder.errors import AutograderError
@@ -52,6 +55,31 @@ def _zero_outcomes(assignment: Assignment, message: str, *, gpu: bool,
                               message=message, paso=t.paso, visible=t.visible, bonus=t.bonus,
                               gpu=t.gpu, duration=0.0)
             for t in selected_tests(assignment, gpu=gpu, visible_only=visible_only)}
+
+
+# notebook_io.read_notebook's one-line English errors -> (catalog key, values) for a
+# student-facing explanation in the report's language (technical detail kept short)
+_BAD_INPUT_KINDS: tuple[tuple[str, str], ...] = (
+    (r"file not found", "bad_input_missing"),
+    (r"is a directory", "bad_input_directory"),
+    (r"empty file", "bad_input_empty"),
+    (r"binary file", "bad_input_binary"),
+    (r"not UTF-8 text", "bad_input_not_utf8"),
+    (r"invalid JSON at line (?P<line>\d+), column (?P<column>\d+)", "bad_input_invalid_json"),
+    (r"JSON but not a Jupyter notebook|not a Jupyter notebook", "bad_input_not_notebook"),
+    (r"nbformat v(?P<major>\d+) is not supported", "bad_input_old_format"),
+)
+
+
+def bad_input_explanation(detail: str, lang: str) -> str:
+    """Student-facing explanation of a `read_notebook` error, one per kind (empty, binary,
+    invalid JSON, not a notebook, old nbformat, ...); unknown kinds keep a short detail."""
+    for pattern, key in _BAD_INPUT_KINDS:
+        m = re.search(pattern, detail)
+        if m:
+            return msg("grader", key, lang, **m.groupdict())
+    short = detail.split(": ", 1)[-1][:160]  # drop the path: the report names the notebook
+    return msg("grader", "bad_input_invalid", lang, detail=short)
 
 
 def _read(path: Path) -> Any:
@@ -153,9 +181,9 @@ def grade_notebook(
     try:
         nb = _read(path)
     except AutograderError as exc:
-        detail = str(exc)
-        result.error = msg("grader", "bad_input", lang, detail=detail)
-        result.outcomes = _zero_outcomes(a, msg("grader", "test_not_run", lang, detail=detail),
+        result.error = msg("grader", "bad_input", lang,
+                           detail=bad_input_explanation(str(exc), lang))
+        result.outcomes = _zero_outcomes(a, msg("grader", "test_not_run_unreadable", lang),
                                          gpu=gpu, visible_only=visible_only)
         result.execution_time = time.monotonic() - t0
         return result
@@ -195,8 +223,9 @@ def grade_notebook(
         outcomes, session = run_suite(a, student, gpu=gpu, visible_only=visible_only, lang=lang)
         result.outcomes = outcomes
         result.artifacts = session.artifacts
-        missing = _zero_outcomes(a, msg("grader", "test_not_run", lang,
-                                        detail=result.error or "pytest"),
+        missing = _zero_outcomes(a, msg("grader", "test_not_run_error", lang)
+                                 if result.error else
+                                 msg("grader", "test_not_run", lang, detail="pytest"),
                                  gpu=gpu, visible_only=visible_only)
         for tid, outcome in missing.items():
             result.outcomes.setdefault(tid, outcome)
@@ -288,22 +317,49 @@ def result_path(outdir: str | os.PathLike[str], student: str) -> Path:
     return Path(outdir) / student / RESULT_FILE
 
 
-def write_result(outdir: str | os.PathLike[str], result: SubmissionResult) -> Path:
-    """Atomically write `outdir/<student>/result.json`."""
+FINGERPRINT_OPTIONS = {"profile": "ci", "gpu": False, "run_all": False, "visible_only": False}
+
+
+def fingerprint(path: str | os.PathLike[str], assignment: Assignment,
+                options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a stored result depends on: the assignment's name, the notebook's bytes (sha256;
+    "unreadable" when the file cannot be read), the grading options that change scores
+    (`FINGERPRINT_OPTIONS`, defaults filled in), the messages' language and the kit version."""
+    try:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        digest = "unreadable"
+    opts = {k: (options or {}).get(k, v) for k, v in FINGERPRINT_OPTIONS.items()}
+    lang = (options or {}).get("lang") or assignment.language  # stored messages' language
+    return {"assignment": assignment.name, "notebook_sha256": digest, **opts, "lang": lang,
+            "version": __version__}
+
+
+def write_result(outdir: str | os.PathLike[str], result: SubmissionResult,
+                 fingerprint: dict[str, Any] | None = None) -> Path:
+    """Atomically write `outdir/<student>/result.json` (with `fingerprint` when given)."""
     from autograder.notebook_io import write_text_atomic
 
     path = result_path(outdir, result.student)
-    write_text_atomic(path, json.dumps(result.to_dict(), indent=1, ensure_ascii=False,
+    data = result.to_dict()
+    if fingerprint is not None:
+        data["fingerprint"] = fingerprint
+    write_text_atomic(path, json.dumps(data, indent=1, ensure_ascii=False,
                                        sort_keys=True) + "\n")
     return path
 
 
-def load_result(outdir: str | os.PathLike[str], student: str) -> SubmissionResult | None:
-    """A finished student's stored result, or None when missing/unreadable."""
+def load_result(outdir: str | os.PathLike[str], student: str,
+                fingerprint: dict[str, Any] | None = None) -> SubmissionResult | None:
+    """A finished student's stored result, or None when missing/unreadable or, when
+    `fingerprint` is given, when the stored fingerprint differs (or is absent)."""
     path = result_path(outdir, student)
     try:
-        return SubmissionResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if fingerprint is not None and data.get("fingerprint") != fingerprint:
+            return None
+        return SubmissionResult.from_dict(data)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
@@ -354,7 +410,8 @@ def grade_batch(
 
     `paths`: notebook paths or (student_id, path) pairs. Each result is written atomically to
     `outdir/<student>/result.json` as soon as it is known, then `on_result(result)` is called
-    (e.g. to write feedback.html); students with a readable result.json are skipped (loaded,
+    (e.g. to write feedback.html); students whose stored result.json has the same
+    `fingerprint` (notebook bytes, assignment, options, version) are not regraded (loaded,
     without picture artifacts) unless `force`. `progress`: True (tqdm bar on a TTY), False, or
     `fn(done, total, result)`. `grade_kwargs` go to `grade_notebook` (profile, timeout, ...).
     A notebook that breaks anything still gets a result with `error`; the batch continues.
@@ -365,8 +422,9 @@ def grade_batch(
     outdir.mkdir(parents=True, exist_ok=True)
     results: dict[str, SubmissionResult] = {}
     todo: list[tuple[str, str, str, dict[str, Any]]] = []
+    prints = {sid: fingerprint(p, a, grade_kwargs) for sid, p in pairs}
     for sid, p in pairs:
-        done = None if force else load_result(outdir, sid)
+        done = None if force else load_result(outdir, sid, prints[sid])
         if done is not None:
             results[sid] = done
         else:
@@ -380,7 +438,7 @@ def grade_batch(
         for task, res, exc in executor.map_unordered(_grade_task, todo):
             if res is None:
                 res = _internal_error_result(task[0], task[1], task[2], exc or RuntimeError("?"))
-            write_result(outdir, res)
+            write_result(outdir, res, prints.get(res.student))
             results[res.student] = res
             if on_result is not None:
                 on_result(res)

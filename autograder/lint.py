@@ -6,6 +6,7 @@ index (0-based, as in nbformat), line (1-based) and enclosing function:
 - `syntax_error`: a code cell that does not parse (IPython magic lines are ignored);
 - `unfilled_blank`: every `___` Name node (found with `ast`, not text search);
 - `not_implemented`: `raise NotImplementedError` still present, once per function;
+  (findings within a cell are sorted by line)
 - `missing_function` / `duplicate_function`: contract functions (needs the assignment);
 - `duplicate_cell_id`, `duplicate_grade_id`, `lost_nbgrader_metadata`: copied, deleted or
   recreated cells (issue 8), each with a fix in the message.
@@ -113,13 +114,14 @@ def lint_notebook(nb_or_path: NotebookNode | str | os.PathLike[str],
                 defined.setdefault(node.name, []).append(i)
         finder = _Finder()
         finder.visit(tree)
-        for line, func in finder.blanks:
-            add("unfilled_blank", "unfilled_blank", i, line, func)
+        found = [(line, "unfilled_blank", func) for line, func in finder.blanks]
         seen: set[str | None] = set()
-        for line, func in finder.raises:
+        for line, func in sorted(finder.raises, key=lambda r: r[0]):
             if func is None or func not in seen:
                 seen.add(func)
-                add("not_implemented", "not_implemented", i, line, func)
+                found.append((line, "not_implemented", func))
+        for line, kind, func in sorted(found, key=lambda f: (f[0], f[1])):
+            add(kind, kind, i, line, func)
 
     if spec is not None:
         for func in spec.functions:

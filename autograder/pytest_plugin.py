@@ -6,7 +6,8 @@ Hidden tests are ordinary pytest functions named `test_<id>`, one per `[[tests]]
 - `student`: the student's functions (`student.mixup`, ...; None when missing).
 - `config`: the assignment's `[checks]` table updated with the test's `config`, plus `lang` and
   `seed`; TOML values normalised (`"none"` -> None, arrays -> tuples), ready for `**config`.
-- `check`: `check(results)` records `CheckResult`s for partial credit and raises
+- `check`: `check(results)` records `CheckResult`s for partial credit (weighted by the test's
+  `weights` table in assignment.toml, default 1 per check) and raises
   AssertionError with the student-facing messages when any failed.
 
 Whoever runs the suite passes a `GradingSession` in `pytest.main(..., plugins=[session])`;
@@ -15,6 +16,7 @@ after the run `session.outcomes` holds one `TestOutcome` per test.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +63,12 @@ def scaled_score(spec: TestSpec, status: str, results: list[CheckResult]) -> flo
         got, out_of = total(results)
         return spec.points * (got / out_of) if out_of else 0.0
     return spec.points if status == "passed" else 0.0
+
+
+def reweighted(result: CheckResult, weight: float) -> CheckResult:
+    """`result` with max_score `weight` and its score scaled to match."""
+    fraction = result.score / result.max_score if result.max_score else 0.0
+    return dataclasses.replace(result, score=fraction * weight, max_score=weight)
 
 
 def summarize(results: list[CheckResult]) -> str:
@@ -110,8 +118,12 @@ class GradingSession:
     @pytest.fixture
     def check(self, request: pytest.FixtureRequest):
         test_id = self._test_id(request.node)
+        spec = self._spec(request.node)
+        weights = spec.weights if spec is not None else {}
 
         def _check(results: list[CheckResult]) -> list[CheckResult]:
+            results = [reweighted(r, weights[r.name]) if r.name in weights else r
+                       for r in results]
             self._recorded.setdefault(test_id, []).extend(results)
             for r in results:
                 if r.artifacts:

@@ -7,17 +7,14 @@ from typing import Any
 from autograder.messages import catalog, msg
 from autograder.results import CheckResult
 
-_HINT = {"es": "Pista:", "en": "Hint:"}
-
 
 def failed(cat: str, name: str, lang: str, key: str | None = None, **values: Any) -> CheckResult:
-    """Failing result named `name`; message `cat:key` (default: name), hint `cat:key_hint`."""
+    """Failing result named `name`; message `cat:key` (default: name), hint `cat:key_hint`
+    (kept separate: reports print the hint once, after the message)."""
     key = key or name
     hint_key = f"{key}_hint"
     hint = msg(cat, hint_key, lang, **values) if hint_key in catalog(cat) else ""
     text = msg(cat, key, lang, **values)
-    if hint:
-        text = f"{text} {_HINT[lang]} {hint}"
     details = {k: v for k, v in values.items() if _plain(v)}
     return CheckResult.fail(name, text, hint=hint, **details)
 

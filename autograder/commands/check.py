@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import assignment as assignment_mod
+from autograder.commands._infer import infer_assignment
 from autograder.commands.grade import quiet_stdout
 from autograder.errors import AutograderError
 from autograder.messages import msg
@@ -45,40 +46,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def infer_assignment(notebook: Path) -> str:
-    """Assignment name from `metadata.autograder.assignment`, else the longest known
-    assignment name that the file name starts with; AutograderError when neither works."""
-    names = assignment_mod.all_names()
-    try:
-        meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
-        name = (meta.get("autograder") or {}).get("assignment")
-        if isinstance(name, str) and name:
-            return name
-    except (OSError, ValueError, AttributeError):
-        pass  # unreadable notebooks are reported by lint/read_notebook
-    stem = notebook.stem.lower()
-    matches = sorted((n for n in names if stem.startswith(n.lower())), key=len, reverse=True)
-    if matches:
-        return matches[0]
-    raise AutograderError(msg("report", "check_cannot_infer", "es", notebook=notebook,
-                              names=", ".join(names) or "-"))
-
-
-def lint_findings(notebook: Path, assignment: assignment_mod.Assignment,
+def lint_findings(nb: Any, assignment: assignment_mod.Assignment,
                   lang: str) -> list[dict[str, Any]]:
-    """autograder.lint findings as SubmissionResult.lint dicts (bad input -> AutograderError)."""
+    """autograder.lint findings (of a notebook node or path) as SubmissionResult.lint dicts."""
     from autograder.lint import lint_notebook
 
-    return [issue.to_dict() for issue in lint_notebook(notebook, assignment, lang=lang)]
+    return [issue.to_dict() for issue in lint_notebook(nb, assignment, lang=lang)]
 
 
 def run(args: argparse.Namespace) -> int:
+    from autograder.notebook_io import read_notebook
+
     notebook = Path(args.notebook)
     if not notebook.is_file():
         raise AutograderError(f"{notebook}: no such notebook")
-    assignment = assignment_mod.load(args.assignment or infer_assignment(notebook))
+    nb = read_notebook(notebook)  # bad input first: "not a notebook", never "cannot infer"
+    assignment = assignment_mod.load(args.assignment or infer_assignment(notebook, nb))
     lang = args.lang or assignment.language
-    lint = lint_findings(notebook, assignment, lang)
+    lint = lint_findings(nb, assignment, lang)
     with quiet_stdout(args.json):
         result = _grade_visible(notebook, assignment, args)
     result.lint = lint

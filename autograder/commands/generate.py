@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograder.assignment import REPO_ROOT, all_names, load
+from autograder.assignment import all_names, load
 from autograder.errors import AutograderError
 
 
@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _show(path: Path) -> str:
     try:
-        return str(path.relative_to(REPO_ROOT))
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 

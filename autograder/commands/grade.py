@@ -29,6 +29,8 @@ from autograder.report.console import text_summary
 from autograder.report.gradescope import VISIBILITIES
 from autograder.submission import SubmissionResult
 
+PROFILES = ("ci", "full")  # the bundled assignments' [profiles.*] in assignment.toml
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -51,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="wall-clock limit in seconds for running one notebook")
     p.add_argument("--memory", type=_positive_int, metavar="MB",
                    help="address-space limit of the student process in MB")
-    p.add_argument("--profile", choices=("ci", "full"), default="ci",
+    p.add_argument("--profile", choices=PROFILES, default="ci",
                    help="ci: mock data, small images, no weights (default); full: real data")
     p.add_argument("--gpu", action="store_true", help="also run tests marked gpu")
     p.add_argument("--force", action="store_true",
@@ -64,17 +66,40 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    """argparse type: an integer >= 1 (the error names the value, never this function)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError("must be >= 1")
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text!r}")
     return value
 
 
 def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be > 0")
+    """argparse type: a number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:  # also rejects nan
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text!r}")
     return value
+
+
+def prepare_outdir(outdir: Path) -> Path:
+    """Create the report folder; AutograderError (exit 2, one line) when it is a file, cannot be
+    created or is not writable."""
+    if outdir.exists() and not outdir.is_dir():
+        raise AutograderError(f"output {outdir} exists and is not a folder; pass -o a folder")
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AutograderError(f"cannot create output folder {outdir}: "
+                              f"{exc.strerror or type(exc).__name__}") from exc
+    if not os.access(outdir, os.W_OK | os.X_OK):
+        raise AutograderError(f"output folder {outdir} is not writable")
+    return outdir
 
 
 def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -137,6 +162,10 @@ def grade_many(subs: list[Submission], assignment: assignment_mod.Assignment, ou
                               force=force, progress=progress, on_result=on_result, **opts)
     finally:
         progress.close()
+    reused = sum(r.student not in written for r in results)
+    if reused and not quiet:
+        print(f"{reused} of {len(results)} student(s) reused from earlier results in {outdir} "
+              "(same notebook, assignment and options); --force regrades them", file=sys.stderr)
     for r in results:
         folder = outdir / r.student
         if r.student not in written and not all(
@@ -177,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(text_summary(result, lang=lang))
         return 0
-    outdir = Path(args.output or Path("autograder-out") / assignment.name)
+    outdir = prepare_outdir(Path(args.output or Path("autograder-out") / assignment.name))
     with quiet_stdout(args.json):
         results = grade_many(subs, assignment, outdir, opts, jobs=args.jobs, force=args.force,
                              quiet=args.json, report_options=report_opts)

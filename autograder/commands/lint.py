@@ -1,9 +1,19 @@
-"""`autograder lint NB`: static findings (unfilled ___, NotImplementedError, syntax, metadata)."""
+"""`autograder lint NB`: static findings (unfilled ___, NotImplementedError, syntax, metadata).
+
+Without --assignment the contract (missing functions) comes from the assignment inferred like
+`autograder check` does (notebook metadata, then file name); when none can be inferred, the
+contract checks are skipped and stderr says so.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
+
+from autograder.errors import AutograderError
+from autograder.messages import msg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -13,23 +23,38 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "contract functions, syntax errors and copied/recreated nbgrader cells. "
                     "Exit 1 when anything is found.")
     p.add_argument("notebook", help="notebook to lint (.ipynb)")
-    p.add_argument("--assignment", "-a", help="assignment name or solution folder (contract)")
+    p.add_argument("--assignment", "-a",
+                   help="assignment name or solution folder (default: from notebook metadata "
+                        "or file name)")
     p.add_argument("--lang", choices=("es", "en"), help="message language")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from autograder.assignment import load
+    from autograder.commands._infer import infer_assignment
     from autograder.lint import lint_notebook
+    from autograder.notebook_io import read_notebook
 
-    issues = lint_notebook(args.notebook, args.assignment, lang=args.lang)
+    nb = read_notebook(args.notebook)
+    spec = None
+    if args.assignment:
+        spec = load(args.assignment)
+    else:
+        try:
+            spec = load(infer_assignment(Path(args.notebook), nb))
+        except AutograderError:
+            pass
+    lang = args.lang or (spec.language if spec else "es")
+    if spec is None:
+        print(msg("lint", "cli_no_contract", lang), file=sys.stderr)
+    issues = lint_notebook(nb, spec, lang=lang)
     if args.json:
         print(json.dumps([i.to_dict() for i in issues], ensure_ascii=False, indent=1))
     else:
         for i in issues:
-            where = f"cell {i.cell}" if i.cell is not None else "notebook"
-            if i.line is not None:
-                where += f", line {i.line}"
+            where = msg("lint", "cli_where", lang, cell=i.cell, line=i.line)
             print(f"{args.notebook}: {where}: {i.kind}: {i.message}")
-        print(f"{len(issues)} issue(s)" if issues else "no issues")
+        print(msg("lint", "cli_summary", lang, n=len(issues)))
     return 1 if issues else 0

@@ -1,11 +1,10 @@
 """`autograder validate NAME... | --all`: prove each reference solution earns full marks and each
 untouched student template scores 0 with "not implemented" messages (no crash).
 
-Grading goes through `autograder.grader.grade_notebook` (the sandboxed grader). When that module
-is not importable, or with `--in-process`, a trusted in-process executor is used instead
-(`grade_in_process`: executes the code cells in one namespace, then runs the hidden suite with a
-`NamespaceStudent`); the report line says which executor ran. Exit 0 when every assignment
-validates, 1 otherwise, 2 on bad input.
+Both notebooks are graded like submissions, by `autograder.grader.grade_notebook` (sandboxed).
+`--in-process` (a debugging aid, also used by the kit's fast tests) runs them instead with
+`grade_in_process`, in this process without a sandbox: only for trusted notebooks. The report
+line names the executor used. Exit 0 when every assignment validates, 1 otherwise, 2 on bad input.
 """
 
 from __future__ import annotations
@@ -21,8 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from autograder.assignment import Assignment, all_names, assignments_dir
+from autograder.assignment import Assignment, all_names
 from autograder.assignment import load as load_assignment
+from autograder.commands.grade import PROFILES
 from autograder.errors import AutograderError
 
 SKIP_TAG = "skip-when-grading"
@@ -31,14 +31,21 @@ SKIP_TAG = "skip-when-grading"
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "validate", help="check that references pass every hidden test and templates score 0",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        description="Grade each assignment's reference solution and its generated student "
+                    "template exactly as submissions are graded. The reference must earn every "
+                    "point (GPU tests aside) and the untouched template must score 0 with "
+                    "'not implemented' feedback on every test.",
+        epilog="Exit codes: 0 every assignment validates, 1 a reference or template is wrong "
+               "(each problem is listed), 2 bad input, 3 internal error.")
     p.add_argument("names", nargs="*", metavar="NAME", help="assignment names (see solutions/)")
     p.add_argument("--all", action="store_true", help="every assignment under solutions/")
-    p.add_argument("--profile", default="ci", help="profile injected into the notebook (default ci)")
+    p.add_argument("--profile", choices=PROFILES, default="ci",
+                   help="ci: mock data, small images, no weights (default); full: real data")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.add_argument("--skip-template", action="store_true", help="do not grade the template")
     p.add_argument("--in-process", action="store_true",
-                   help="use the trusted in-process executor instead of the sandboxed grader")
+                   help="debugging aid: run the notebooks in this process without the sandbox "
+                        "(faster, full tracebacks; trusted notebooks only)")
     p.set_defaults(func=run)
 
 
@@ -113,14 +120,13 @@ def grade_in_process(path: str | Path, assignment: Assignment, *, profile: str =
 
 
 def grader_function(in_process: bool = False):
-    """(grade function, name): the sandboxed grader when importable, else the in-process one."""
-    if not in_process:
-        try:
-            from autograder.grader import grade_notebook
-            return grade_notebook, "autograder.grader.grade_notebook (sandbox)"
-        except ImportError:
-            pass
-    return grade_in_process, "in-process executor (trusted, no sandbox)"
+    """(grade function, executor description): the sandboxed grader, or with `in_process` the
+    trusted in-process executor."""
+    if in_process:
+        return grade_in_process, "in-process executor (trusted, no sandbox)"
+    from autograder.grader import grade_notebook
+
+    return grade_notebook, "autograder.grader.grade_notebook (sandbox)"
 
 
 # validation -----------------------------------------------------------------------------------
@@ -135,8 +141,10 @@ def _problems_reference(assignment: Assignment, result: Any) -> list[str]:
         if outcome is None:
             problems.append(f"reference: test {spec.id} did not run")
         elif abs(outcome.score - spec.points) > 1e-6:
+            why = "".join(f"\n      {line.strip()}" for line in outcome.message.splitlines()[:3]
+                          if line.strip())
             problems.append(f"reference: {spec.id} scored {outcome.score:g}/{spec.points:g} "
-                            f"({outcome.status}): {outcome.message.splitlines()[0:3]}")
+                            f"({outcome.status}){':' + why if why else ''}")
     return problems
 
 
@@ -176,7 +184,7 @@ def validate(name: str, *, profile: str = "ci", skip_template: bool = False,
                            "seconds": round(time.monotonic() - started, 1),
                            "tests": {k: o.score for k, o in ref.outcomes.items()}}
     report["problems"] += _problems_reference(assignment, ref)
-    template = assignments_dir() / assignment.name / f"{assignment.name}.ipynb"
+    template = assignment.output_dir / f"{assignment.name}.ipynb"
     if not skip_template:
         if not template.is_file():
             report["problems"].append(f"template {template} missing: run `autograder generate "

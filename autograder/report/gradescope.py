@@ -21,6 +21,7 @@ from autograder.report.files import atomic_write_text
 from autograder.report.summary import (
     CATALOG,
     cell_error_lines,
+    isolation_text,
     lint_lines,
     outcome_status,
     outcome_text,
@@ -78,7 +79,8 @@ def top_output(result: SubmissionResult, lang: str) -> str:
         parts.append(msg(CATALOG, "skipped_cells", lang,
                          cells=", ".join(str(c) for c in result.skipped_cells)))
     if result.isolation:
-        parts.append(f"{msg(CATALOG, 'isolation', lang)}: {result.isolation}")
+        parts.append(f"{msg(CATALOG, 'isolation', lang)}: "
+                     f"{isolation_text(result.isolation, lang)}")
     return "\n\n".join(parts)
 
 

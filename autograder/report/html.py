@@ -30,6 +30,7 @@ from autograder.report.summary import (
     CATALOG,
     cell_error_lines,
     fmt_points,
+    isolation_text,
     lint_rows,
     outcome_status,
     status_label,
@@ -131,18 +132,21 @@ def feedback_context(result: SubmissionResult, *, lang: str = "es",
     for o in result.outcomes.values():
         status = outcome_status(o)
         group = pasos.setdefault(o.paso or "—", {"paso": o.paso or "—", "tests": [],
-                                                 "score": 0.0, "points": 0.0})
+                                                 "score": 0.0, "points": 0.0,
+                                                 "bonus_score": 0.0, "bonus_points": 0.0})
         group["tests"].append({
             "id": o.id, "score": o.score, "points": o.points, "bonus": o.bonus,
             "status": status, "status_label": status_label(status, lang),
-            "message": o.message if not o.results else "",
+            "message": _test_message(o.message, result.error, lang) if not o.results else "",
             "failed": [r.to_dict() | {"status_label": status_label(r.status, lang)}
                        for r in o.results if not r.passed],
             "passed": [r.name for r in o.results if r.passed],
         })
-        group["score"] += o.score
-        if not o.bonus:
-            group["points"] += o.points
+        kind = "bonus_" if o.bonus else ""
+        group[kind + "score"] += o.score
+        group[kind + "points"] += o.points
+    for group in pasos.values():
+        group["subtotal"] = _subtotal(group, lang)
     max_score = float(result.max_score)
     return {
         "lang": lang, "t": t, "version": __version__,
@@ -157,7 +161,28 @@ def feedback_context(result: SubmissionResult, *, lang: str = "es",
         "lint": lint_rows(result.lint),
         "cell_errors": cell_error_lines(result, lang),
         "skipped_cells": ", ".join(str(c) for c in result.skipped_cells),
+        "executed": result.error is None,
+        "isolation": isolation_text(result.isolation, lang),
     }
+
+
+def _test_message(message: str, error: str | None, lang: str) -> str:
+    """A test's own message, or a short "could not run" when it only repeats the
+    notebook-level error already shown once at the top."""
+    if error and message and error in message:
+        return msg(CATALOG, "test_not_run_short", lang)
+    return message
+
+
+def _subtotal(group: dict[str, Any], lang: str) -> str:
+    """"score / points" for regular tests, "+score extra (máx. points)" for bonus tests."""
+    parts = []
+    if group["points"] or not group["bonus_points"]:
+        parts.append(f"{fmt_points(group['score'])} / {fmt_points(group['points'])}")
+    if group["bonus_points"]:
+        parts.append(msg(CATALOG, "subtotal_bonus", lang, score=fmt_points(group["bonus_score"]),
+                         max=fmt_points(group["bonus_points"])))
+    return " · ".join(parts)
 
 
 def render_feedback(result: SubmissionResult, *, lang: str = "es", title: str | None = None) -> str:

@@ -7,6 +7,8 @@ checks are all "not implemented" is "not_implemented", never "wrong").
 
 from __future__ import annotations
 
+import re
+
 from autograder.messages import msg
 from autograder.pytest_plugin import TestOutcome
 from autograder.results import CheckResult
@@ -83,3 +85,25 @@ def cell_error_lines(result: SubmissionResult, lang: str) -> list[str]:
     return [msg(CATALOG, "cell_error_line", lang, cell=e.get("cell", "?"), line=e.get("line") or "",
                 exc_type=e.get("exc_type", "Error"), message=str(e.get("message", ""))[:300])
             for e in getattr(result, "cell_errors", None) or []]
+
+
+# sandbox.Zygote.isolation (machine-readable English, kept in result.json/grades.json) ->
+# report language: each known part is replaced by its catalog text, unknown text is kept
+_ISOLATION_PARTS: tuple[tuple[str, str], ...] = (
+    (r"^none \([^)]*\)", "isolation_none"),
+    (r"bubblewrap \([^)]*\)", "isolation_bwrap"),
+    (r"rlimits \+ private temp dir", "isolation_rlimits_tmp"),
+    (r"(?<=\+ )rlimits\b", "isolation_rlimits"),
+    (r"network namespace \(unshare\)", "isolation_netns"),
+    (r"\(network NOT isolated\)", "isolation_no_net"),
+    (r"pids cgroup \(max (?P<max>\d+) tasks\)", "isolation_cgroup"),
+    (r"bubblewrap failed: (?P<detail>.*)$", "isolation_bwrap_failed"),
+)
+
+
+def isolation_text(isolation: str, lang: str) -> str:
+    """The sandbox's isolation description in the report's language (see _ISOLATION_PARTS)."""
+    text = isolation or ""
+    for pattern, key in _ISOLATION_PARTS:
+        text = re.sub(pattern, lambda m, key=key: msg(CATALOG, key, lang, **m.groupdict()), text)
+    return text

@@ -180,3 +180,10 @@ def test_mistakes_submission_loses_exactly_the_expected_points(graded, expected)
                         if not r.passed)
         for fragment in fragments:
             assert fragment in text, (test_id, fragment, text[:500])
+
+
+@pytest.mark.slow
+def test_every_weighted_check_exists(assignment, graded):
+    names = {r.name for o in graded["correct_style"].outcomes.values() for r in o.results}
+    for spec in assignment.tests:
+        assert set(spec.weights) <= names, (spec.id, set(spec.weights) - names)

@@ -146,3 +146,11 @@ def test_mistakes_lose_exactly_expected_points(assignment, graded):
     assert set(wrong) <= set(result.outcomes)
     assert result.score == pytest.approx(expected["score"], abs=1e-3)
     assert assignment.max_score() - result.score == pytest.approx(expected["lost"], abs=1e-3)
+
+
+@pytest.mark.slow
+def test_every_weighted_check_exists(assignment, graded):
+    result = graded(SUBMISSIONS / EXPECTED["correct_style"]["notebook"])
+    names = {r.name for o in result.outcomes.values() for r in o.results}
+    for spec in assignment.tests:
+        assert set(spec.weights) <= names, (spec.id, set(spec.weights) - names)

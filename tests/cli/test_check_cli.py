@@ -99,3 +99,17 @@ def test_identical_failures_are_merged_into_one_line(tmp_path, fake_engine, caps
     assert rc == 1
     lines = [ln for ln in cap.out.splitlines() if "✘" in ln]
     assert len(lines) == 1 and lines[0].strip().startswith("✘ double_1, double_5:")
+
+
+@pytest.mark.parametrize("content,expected", [
+    ("", "empty file"), ("{not json", "invalid JSON"), ('{"a": 1}', "not a Jupyter notebook")])
+def test_bad_file_without_assignment_reports_the_file_not_inference(tmp_path, monkeypatch,
+                                                                   fake_engine, capsys,
+                                                                   content, expected):
+    monkeypatch.setenv("AUTOGRADER_SOLUTIONS", str(MINI.parent))
+    nb = tmp_path / "whatever.ipynb"  # no -a and a name that matches no assignment
+    nb.write_text(content, encoding="utf-8")
+    assert main(["check", str(nb)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and expected in err[0] and "deducir" not in err[0]
+    assert fake_engine == []

@@ -186,3 +186,112 @@ def test_gradescope_visibility_from_assignment_toml(tmp_path, fake_engine, capfd
     toml.write_text(base + '\n[gradescope]\nhidden_visibility = "sometimes"\n')
     assert main(["grade", str(nb), "-a", str(spec), "--json"]) == 2
     assert "hidden_visibility" in capfd.readouterr().err
+
+
+def test_resume_regrades_when_notebook_or_options_change(tmp_path, fake_engine, capfd):
+    subs = tmp_path / "subs"
+    write_nb(subs / "ana.ipynb", GOOD)
+    write_nb(subs / "bob.ipynb", WRONG)
+    out = tmp_path / "out"
+    argv = ["grade", str(subs), "-a", str(MINI), "-o", str(out)]
+
+    def graded() -> list[str]:
+        return [c[1]["student_id"] for c in fake_engine if c[0] == "grade_notebook"]
+
+    assert main(argv) == 0
+    stored = json.loads((out / "ana" / "result.json").read_text())["fingerprint"]
+    assert stored["assignment"] == "mini_assignment" and len(stored["notebook_sha256"]) == 64
+    assert (stored["profile"], stored["gpu"], stored["run_all"]) == ("ci", False, False)
+    capfd.readouterr()
+    assert main(argv) == 0  # unchanged: reused, and the user is told how to regrade
+    assert graded() == ["ana", "bob"]
+    err = capfd.readouterr().err
+    assert "2 of 2 student(s) reused" in err and "--force" in err
+    write_nb(subs / "ana.ipynb", WRONG)  # ana replaced her notebook: the old 4 points must go
+    assert main(argv) == 0
+    assert graded() == ["ana", "bob", "ana"]
+    assert "1 of 2 student(s) reused" in capfd.readouterr().err
+    rows = {r["student_id"]: r["score"] for r in csv.DictReader((out / "grades.csv").open())}
+    assert rows == {"ana": "0.0", "bob": "0.0"}
+    assert main([*argv, "--run-all"]) == 0  # other options: everyone regraded
+    assert graded()[3:] == ["ana", "bob"]
+    assert "reused" not in capfd.readouterr().err
+    assert main([*argv, "--run-all", "--json"]) == 0  # --json: nothing but JSON, no note
+    assert "reused" not in capfd.readouterr().err
+
+
+def test_resume_ignores_results_of_another_assignment_or_without_fingerprint(tmp_path):
+    from autograder import grader
+    from autograder.assignment import load as load_assignment
+    from autograder.submission import SubmissionResult
+
+    mini = load_assignment(MINI)
+    nb = write_nb(tmp_path / "ana.ipynb", GOOD)
+    fp = grader.fingerprint(nb, mini, {"profile": "ci"})
+    res = SubmissionResult(student="ana", assignment="mini_assignment", notebook=str(nb))
+    grader.write_result(tmp_path / "out", res, fp)
+    assert grader.load_result(tmp_path / "out", "ana", fp) is not None
+    assert grader.load_result(tmp_path / "out", "ana", dict(fp, assignment="p10x_pets")) is None
+    assert grader.load_result(tmp_path / "out", "ana", dict(fp, visible_only=True)) is None
+    assert grader.fingerprint(nb, mini, {"lang": "en"}) != fp  # stored messages' language
+    grader.write_result(tmp_path / "out", res)  # an old result.json without a fingerprint
+    assert grader.load_result(tmp_path / "out", "ana", fp) is None
+
+
+@pytest.mark.parametrize("target", ["file", "/proc/autograder-x"])
+def test_output_that_is_not_a_folder_exits_2(tmp_path, fake_engine, capsys, target):
+    nb = write_nb(tmp_path / "ana.ipynb", GOOD)
+    out = tmp_path / "afile" if target == "file" else target
+    if target == "file":
+        out.write_text("not a folder")
+    assert main(["grade", str(nb), "-a", str(MINI), "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("autograder grade: error:")
+    assert "internal error" not in err[0] and str(out) in err[0]
+    assert fake_engine == []
+
+
+@pytest.mark.parametrize("option", ["--memory", "--jobs", "--timeout"])
+def test_bad_numbers_read_well(capsys, option):
+    with pytest.raises(SystemExit) as exc:
+        main(["grade", "x.ipynb", "-a", "m", option, "abc"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "must be a positive" in err and "'abc'" in err and "_positive" not in err
+
+
+def test_validate_help_is_for_users_and_profile_has_choices(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "{ci,full}" in out and "Exit codes" in out and "debugging aid" in out
+    for internal in ("grade_in_process", "NamespaceStudent", "importable", "`"):
+        assert internal not in out
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", "x", "--profile", "fast"])
+    assert exc.value.code == 2
+    assert "invalid choice: 'fast'" in capsys.readouterr().err
+
+
+def test_validate_lists_failure_lines_not_a_python_list():
+    from autograder.assignment import load as load_assignment
+    from autograder.commands.validate import _problems_reference, grader_function
+    from autograder.grader import grade_notebook
+    from autograder.pytest_plugin import TestOutcome
+    from autograder.submission import SubmissionResult
+
+    assert grader_function()[0] is grade_notebook  # no silent fallback to the trusted executor
+    assert "no sandbox" in grader_function(in_process=True)[1]
+    mini = load_assignment(MINI)
+    result = SubmissionResult("reference", "mini_assignment", "ref.ipynb")
+    def outcome(tid, score, status, message=""):
+        return TestOutcome(tid, 1, score, status, message, "", False, False, False, 0.0)
+
+    result.outcomes = {t.id: outcome(t.id, t.points, "passed") for t in mini.tests}
+    result.outcomes["halve"] = outcome("halve", 0.0, "failed",
+                                       "halve(4) = 3\nexpected 2\n\nhint: use /\nmore")
+    [problem] = _problems_reference(mini, result)
+    assert problem == ("reference: halve scored 0/1 (failed):\n      halve(4) = 3\n"
+                       "      expected 2")
+    assert "[" not in problem

@@ -55,3 +55,11 @@ def test_select_visible_only(mini):
 def test_max_score_excludes_bonus_and_gpu(mini):
     assert mini.max_score() == 3
     assert mini.max_score(gpu=True) == 8
+
+
+def test_weights_from_assignment_toml_shape_partial_credit():
+    # double_1 passes (weight 1), double_5 fails (weight 3): 1/4 of the 4 points
+    weighted = assignment_mod.load(MINI.parent / "weighted_assignment")
+    outcomes, _ = run_suite(weighted, NamespaceStudent({"double": lambda x: 2 if x == 1 else 0}))
+    assert outcomes["weighted"].score == pytest.approx(1.0)
+    assert [r.max_score for r in outcomes["weighted"].results] == [1.0, 3.0]

@@ -153,3 +153,39 @@ def test_missing_file_and_minor_upgrade(tmp_path):
     path.write_text(json.dumps(data))
     nb = read_notebook(path)
     assert nb.nbformat == 4 and nb.cells[0].source == "hola"
+
+
+def test_findings_within_a_cell_are_sorted_by_line():
+    nb = _nb("def scale(x, factor=2.0):\n    raise NotImplementedError()\n\n"
+             "def clip01(x):\n    return np.clip(x, ___, 1.0)\n\nY = ___\n"
+             "def late():\n    raise NotImplementedError")
+    issues = lint_notebook(nb, NAME)
+    assert _kinds(issues) == [("not_implemented", 0, 2, "scale"),
+                              ("unfilled_blank", 0, 5, "clip01"), ("unfilled_blank", 0, 7, None),
+                              ("not_implemented", 0, 9, "late")]
+
+
+def test_lint_cli_speaks_the_assignment_language_and_infers_the_contract(tmp_path, capsys):
+    nb = tmp_path / f"{NAME}_ana.ipynb"  # no -a, no metadata: inferred from the file name
+    nbformat.write(_nb("def clip01(x):\n    return ___", "y = ___"), nb)
+    assert main(["lint", str(nb)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == "3 avisos" and not any("issue" in line for line in out)
+    assert out[0].startswith(f"{nb}: celda 0, línea 2: unfilled_blank:")
+    assert any("missing_function" in line and "`scale`" in line for line in out)
+    assert main(["lint", str(nb), "--lang", "en"]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == "3 issues"
+    by_meta = tmp_path / "entrega.ipynb"
+    nbformat.write(_nb("def clip01(x):\n    return x", meta={"autograder": {"assignment": NAME}}),
+                   by_meta)
+    assert main(["lint", str(by_meta)]) == 1
+    assert "missing_function" in capsys.readouterr().out
+
+
+def test_lint_cli_without_any_assignment_says_the_contract_was_skipped(tmp_path, capsys):
+    nb = tmp_path / "whatever.ipynb"
+    nbformat.write(_nb("x = 1"), nb)
+    assert main(["lint", str(nb)]) == 0
+    cap = capsys.readouterr()
+    assert cap.out.strip() == "sin avisos"
+    assert "--assignment" in cap.err and "no se comprueba qué funciones faltan" in cap.err

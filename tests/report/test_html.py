@@ -6,12 +6,14 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from report_factory import make_result
 
 from autograder.report.html import codify, picture_list, render_feedback, write_feedback
 
+MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini_assignment"
 HAS_PICTURES = importlib.util.find_spec("autograder.report.pictures") is not None
 
 
@@ -46,7 +48,7 @@ def test_lint_skipped_cells_isolation_and_error_banner():
     assert '<td class="num">7</td><td class="num">3</td>' in html
     assert "Hueco <code>___</code> sin rellenar en la celda 7" in html
     assert "(marcadas <code>skip-when-grading</code>): 12, 15" in html
-    assert "bubblewrap (read-only root" in html
+    assert "bubblewrap (raíz mínima de solo lectura" in html and "read-only" not in html
     assert "Celda 4, línea 2: NameError: name &#39;tf&#39; is not defined" in html
     assert 'id="notebook-error"' not in render_feedback(make_result())
 
@@ -136,3 +138,73 @@ def test_broken_picture_is_left_out_not_fatal(capsys):
     r.artifacts = {"gradcam": {"bad.heatmap": "not an array", "bad.image": None}}
     assert 'id="pictures"' not in render_feedback(r)
     assert "left out" in capsys.readouterr().err
+
+
+ISOLATIONS = {
+    "bubblewrap (read-only minimal root, private /tmp, no network, pid/ipc/uts namespaces, "
+    "no capabilities) + rlimits + pids cgroup (max 64 tasks)":
+        "bubblewrap (raíz mínima de solo lectura, /tmp privado, sin red, espacios de nombres "
+        "pid/ipc/uts, sin privilegios) + límites de recursos + límite de procesos por cgroup "
+        "(máx. 64)",
+    "rlimits + private temp dir (network NOT isolated); bubblewrap failed: setting up uid map":
+        "límites de recursos + carpeta temporal privada (red NO aislada); no se pudo usar "
+        "bubblewrap: setting up uid map",
+    "rlimits + private temp dir + network namespace (unshare)":
+        "límites de recursos + carpeta temporal privada + red aislada (espacio de nombres de red)",
+    "none (trusted in-process executor)":
+        "ninguno (ejecución de confianza en el propio proceso, sin sandbox)",
+}
+
+
+@pytest.mark.parametrize("raw", sorted(ISOLATIONS))
+def test_isolation_is_translated_in_spanish_reports(raw):
+    from autograder.report.gradescope import results_json
+    from autograder.report.summary import isolation_text
+
+    assert isolation_text(raw, "es") == ISOLATIONS[raw]
+    assert isolation_text(raw, "en").split(";")[0] == raw.split(";")[0].replace(
+        "trusted in-process executor", "trusted in-process execution, no sandbox")
+    r = make_result()
+    r.isolation = raw
+    html = render_feedback(r)
+    assert f"Aislamiento usado: {ISOLATIONS[raw]}" in html
+    assert f"Aislamiento usado: {ISOLATIONS[raw]}" in results_json(r, lang="es")["output"]
+
+
+def test_bonus_only_group_subtotal_reads_as_extra():
+    from autograder.pytest_plugin import TestOutcome
+
+    r = make_result()
+    r.outcomes["extra"] = TestOutcome("extra", 2, 2.0, "passed", "", "PASO 10", False, True,
+                                      False, 0.1, [])
+    html = render_feedback(r)
+    assert "Subtotal PASO 10</td>\n      <td class=\"num\">+2 extra (máx. 2)</td>" in html
+    assert "2 / 0" not in html and "0 / 0" not in html
+    # PASO 6: mixup (1 of 2) plus the bonus cutmix (0 of 1)
+    assert "1 / 2 · +0 extra (máx. 1)" in html
+    assert "+2 bonus (max 2)" in render_feedback(r, lang="en")
+
+
+def test_unreadable_notebook_report_says_so_once_and_never_claims_execution(tmp_path):
+    from autograder.grader import grade_notebook
+
+    nb = tmp_path / "ana.ipynb"
+    nb.write_text("{not json", encoding="utf-8")
+    r = grade_notebook(nb, MINI)  # returns before any sandbox starts
+    html = render_feedback(r)
+    assert "Se ejecutaron todas las celdas" not in html and 'id="skipped"' not in html
+    assert html.count("no es JSON válido") == 1  # the banner only
+    assert html.count("No se pudo ejecutar") == len(r.outcomes) >= 3
+    assert "Expecting" not in html and "invalid JSON" not in html  # no English one-liner
+    ok = make_result()
+    ok.skipped_cells = []
+    assert "Se ejecutaron todas las celdas de código." in render_feedback(ok)
+
+
+def test_old_result_repeating_the_error_per_test_is_shown_once():
+    r = make_result(error="se agotó el tiempo (60 s)")
+    r.outcomes["gradcam"].results = []
+    r.outcomes["gradcam"].message = "Esta prueba no se ejecutó: se agotó el tiempo (60 s)"
+    html = render_feedback(r)
+    assert html.count("se agotó el tiempo (60 s)") == 1
+    assert "No se pudo ejecutar (ver el problema del notebook" in html

@@ -28,8 +28,8 @@ def test_iter_notebooks_finds_nested_notebooks_and_skips_checkpoints(tmp_path):
 
 
 def test_executors():
-    with pytest.raises(AutograderError, match="Ray"):
-        make_executor(2, backend="ray")
+    with pytest.raises(AutograderError, match="unknown executor backend 'ray'"):
+        make_executor(2, backend="ray")  # no distributed backend ships: a clear error
     assert isinstance(make_executor(1), SerialExecutor)
     out = list(SerialExecutor().map_unordered(lambda x: 10 // x, [5, 0]))
     assert out[0][1] == 2 and isinstance(out[1][2], ZeroDivisionError)

@@ -134,3 +134,29 @@ def test_process_lost_in_one_function_costs_only_that_test(tmp_path, body):
     scores = {o.id: o.score for o in r.outcomes.values()}
     assert scores == {"add": 0.0, "normalize": 2.0, "scaled": 1.0}, r.outcomes["add"].message
     assert T.stray_processes() == []
+
+
+BAD_FILES = {  # content -> the Spanish explanation the student reads (no English one-liner)
+    b"": "el archivo está vacío",
+    bytes(range(256)) * 4: "es un archivo binario",
+    b'{"cells": [], \n "nbformat": 4,, }': "el archivo no es JSON válido (primer error en la línea 2, columna",
+    b'{"hello": [1, 2]}': "es JSON pero no un notebook de Jupyter",
+    b'{"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}':
+        "está en el formato antiguo nbformat 3",
+}
+
+
+@pytest.mark.parametrize("content", sorted(BAD_FILES), ids=range(len(BAD_FILES)))
+def test_unreadable_notebook_is_explained_per_kind_in_the_report_language(tmp_path, content):
+    nb = tmp_path / "ana.ipynb"
+    nb.write_bytes(content)
+    r = grade_notebook(nb, str(T.TOY))  # no student process is started for a bad file
+    assert r.error.startswith("No se pudo leer la entrega: " + BAD_FILES[content])
+    for english in ("file", "JSON at line", "not a Jupyter", "not supported", str(tmp_path)):
+        assert english not in r.error
+    assert {o.message for o in r.outcomes.values()} == {
+        "No se pudo ejecutar: el notebook no se pudo leer (el motivo está al principio del "
+        "informe)."}
+    en = grade_notebook(nb, str(T.TOY), lang="en")
+    assert en.error.startswith("The submission could not be read: ")
+    assert "no se" not in en.error.lower()
