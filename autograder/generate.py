@@ -7,7 +7,9 @@
   metadata: solution cells for cells with markers, manually graded answer cells for markdown
   answers, one locked grade cell per `[[tests]]` entry that only calls
   `autograder.nbgrader_cell.grade`, locked cells for the rest);
-- `assignments/<name>/nbgrader_config.py` and `assignments/<name>/README.md` (Jinja2 templates).
+- `assignments/<name>/nbgrader_config.py` and `assignments/<name>/README.md` (Jinja2 templates);
+- `assignments/<name>/autograder/`: the student bundle for `autograder check` (visible tests
+  only, nothing from the reference notebook; see `autograder.bundle`).
 
 Output is deterministic: outputs and execution counts cleared, cell ids derived from the
 assignment name + cell role + index, volatile metadata dropped, kernel metadata and tags kept,
@@ -30,6 +32,7 @@ from nbformat import NotebookNode
 
 from autograder import blanks
 from autograder.assignment import REPO_ROOT, Assignment
+from autograder.bundle import bundle_files
 from autograder.errors import AutograderError
 from autograder.notebook_io import dumps, read_notebook, write_text_atomic
 
@@ -133,12 +136,14 @@ def build(assignment: Assignment) -> dict[Path, str]:
            "notebook_timeout": NOTEBOOK_TIMEOUT_S, "call_timeout": CALL_TIMEOUT_S,
            "tests": [t for t in assignment.tests],
            "max_score": assignment.max_score(), "max_score_gpu": assignment.max_score(gpu=True)}
-    return {
+    files = {
         out / f"{name}.ipynb": dumps(template),
         out / "source" / f"{name}.ipynb": dumps(source),
         out / "nbgrader_config.py": env.get_template("nbgrader_config.py.j2").render(**ctx),
         out / "README.md": env.get_template("release_README.md.j2").render(**ctx),
     }
+    files.update(bundle_files(assignment))
+    return files
 
 
 def _new_notebook(ref: NotebookNode, name: str) -> NotebookNode:

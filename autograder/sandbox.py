@@ -76,7 +76,10 @@ def scrubbed_env(gpu: bool, extra: dict[str, str] | None = None) -> dict[str, st
 
 def _bwrap_cmd(bwrap: str, gpu: bool, env: dict[str, str], ro_binds: list[str]) -> list[str]:
     cmd = [bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
-           "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--cap-drop", "ALL"]
+           "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--cap-drop", "ALL",
+           # /tmp first: the binds below may live under /tmp (a checkout or venv there) and
+           # must land on top of the private tmpfs, not be hidden by it
+           "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for d in SYSTEM_DIRS:
         if os.path.islink(d):
             cmd += ["--symlink", os.readlink(d), d]
@@ -94,7 +97,7 @@ def _bwrap_cmd(bwrap: str, gpu: bool, env: dict[str, str], ro_binds: list[str]) 
         path = PACKAGE_DIR / name
         if path.exists():
             cmd += ["--ro-bind", str(path), str(path)]
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--remount-ro", "/"]
+    cmd += ["--remount-ro", "/"]
     if gpu:
         for dev in sorted(Path("/dev").glob("nvidia*")):
             cmd += ["--dev-bind", str(dev), str(dev)]

@@ -3,10 +3,13 @@
 Static lint first (unfilled `___`, `raise NotImplementedError()`, missing functions, syntax
 errors: autograder.lint), then the assignment's VISIBLE tests in the sandbox
 (grader.grade_notebook(visible_only=True)); hidden tests never run and no test source is printed.
-The summary separates "not implemented yet" from "wrong". The assignment is inferred from the
-notebook's metadata (`metadata.autograder.assignment`) or its file name when --assignment is
-missing. Exit codes: 0 every visible check passes and lint is clean, 1 something to fix
-(unlike `nbgrader validate`, which exits 0), 2 usage or bad input, 3 internal error.
+The summary separates "not implemented yet" from "wrong". Without --assignment, the student
+bundle next to the notebook (`autograder_check/` in its folder or one level up, written by
+`autograder generate`: visible tests only) wins; else the assignment is inferred from the
+notebook's metadata (`metadata.autograder.assignment`) or its file name under solutions/.
+`--assignment` takes a name, a solution folder or a bundle folder. Exit codes: 0 every visible
+check passes and lint is clean, 1 something to fix (unlike `nbgrader validate`, which exits 0),
+2 usage or bad input, 3 internal error.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import assignment as assignment_mod
-from autograder.commands._infer import infer_assignment
+from autograder.commands._infer import find_bundle, infer_assignment
 from autograder.commands.grade import quiet_stdout
 from autograder.errors import AutograderError
 from autograder.messages import msg
@@ -37,7 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                "3 internal error.")
     p.add_argument("notebook", metavar="NOTEBOOK", help="the notebook to check")
     p.add_argument("--assignment", "-a", metavar="NAME",
-                   help="assignment name (default: from notebook metadata or file name)")
+                   help="assignment name, solution folder or student bundle folder (default: "
+                        "the autograder/ bundle next to the notebook, else the notebook's "
+                        "metadata or file name)")
     p.add_argument("--json", action="store_true",
                    help="print {assignment, lint, results} as JSON on stdout")
     p.add_argument("--timeout", type=float, metavar="S", help="wall-clock limit in seconds")
@@ -61,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     if not notebook.is_file():
         raise AutograderError(f"{notebook}: no such notebook")
     nb = read_notebook(notebook)  # bad input first: "not a notebook", never "cannot infer"
-    assignment = assignment_mod.load(args.assignment or infer_assignment(notebook, nb))
+    source = args.assignment or find_bundle(notebook, nb) or infer_assignment(notebook, nb)
+    assignment = assignment_mod.load(source)
     lang = args.lang or assignment.language
     lint = lint_findings(nb, assignment, lang)
     with quiet_stdout(args.json):

@@ -192,7 +192,10 @@ for d in [".", "..", "/tmp", os.environ["HOME"], {str(tmp_path)!r}, {str(outdir 
     # not even the checks library, reference code or the grader (/etc/passwd is readable: harmless)
     assert [ln for ln in r.stdout_tail.splitlines() if ln.startswith("LEAK")] == ["LEAK /etc/passwd"]
     # host folders outside /tmp do not even exist in the sandbox, and the root is read-only
-    assert f"NOWRITE {T.TOY}" in r.stdout_tail and "NOWRITE /usr/lib" in r.stdout_tail
+    # (a checkout under /tmp, as in some CI clones, is shadowed by the private tmpfs instead)
+    assert "NOWRITE /usr/lib" in r.stdout_tail
+    if not str(T.TOY).startswith("/tmp/"):
+        assert f"NOWRITE {T.TOY}" in r.stdout_tail
     # writes into /tmp-like paths land in the sandbox's private tmpfs, never on the host
     assert not (tmp_path / "results.json").exists() and not (T.TOY / "results.json").exists()
     stored = json.loads((outdir / "spy" / "result.json").read_text())
