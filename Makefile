@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine with Python 3.11: `make demo` and `make test`.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo test test-gpu install lint generate validate clean bench
 
 $(STAMP): pyproject.toml constraints.txt
-	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or: make PYTHON=python3)"; exit 2; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { echo "need Python 3.11 (python3.11 on PATH, or: make PYTHON=/path/to/python3.11)"; exit 2; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
@@ -17,7 +17,7 @@ install: $(STAMP)
 
 ## test: install into .venv, then run the whole suite (pytest exit 5 = no tests = failure)
 test: $(STAMP)
-	$(PY) -m ruff check autograder tests benchmarks
+	$(PY) -m ruff check autograder tests benchmarks solutions
 	$(PY) -m autograder generate --all --check
 	$(PY) -m pytest -q -m "not gpu" ; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
 
@@ -32,6 +32,15 @@ demo: $(STAMP)
 	$(PY) -m autograder grade tests/submissions/ut3_10_flowers --assignment ut3_10_flowers -o out/ut3_10_flowers
 	$(PY) -m autograder grade tests/submissions/p10x_pets --assignment p10x_pets -o out/p10x_pets
 	@echo "Reports: out/ut3_10_flowers/ and out/p10x_pets/ (grades.csv, grades.json, <student>/feedback.html)"
+
+lint: $(STAMP)
+	$(PY) -m ruff check autograder tests benchmarks solutions
+
+generate: $(STAMP)
+	$(PY) -m autograder generate --all
+
+validate: $(STAMP)
+	$(PY) -m autograder validate --all
 
 bench: $(STAMP)
 	$(PY) benchmarks/grade_speed.py
