@@ -138,6 +138,21 @@ def cache_report(assignment: Any) -> list[CacheStatus]:
             [keras_weights_cached(w) for w in weights])
 
 
+def require_caches(assignment: Any, profile: str) -> None:
+    """AutograderError naming what is missing (and how to fetch it) when a real-data profile
+    needs datasets or weights that are not cached: fail at once instead of letting the
+    student's loading code retry downloads on an offline machine."""
+    from autograder.errors import AutograderError
+
+    missing = [s for s in cache_report(assignment) if not s.ok]
+    if missing:
+        names = ", ".join(f"{s.kind}:{s.name}" for s in missing)
+        raise AutograderError(
+            f"profile {profile!r} of {assignment.name} needs data that is not cached here "
+            f"({names}); run `autograder data fetch {assignment.name}` on a machine with internet "
+            f"and copy the caches (TFDS_DATA_DIR, KERAS_HOME), or grade with --profile ci")
+
+
 # download -------------------------------------------------------------------------------------
 def online(hosts: tuple[tuple[str, int], ...] | None = None, timeout: float = 5.0) -> str | None:
     """None if every host (default DOWNLOAD_HOSTS) accepts a TCP connection within `timeout`,

@@ -133,6 +133,18 @@ def _profile(nb: Any, assignment: Assignment, profile: str) -> tuple[Any, dict[s
     return profiles.inject(nb, values), values
 
 
+def _require_data(assignment: Assignment, profile: str) -> None:
+    """AutograderError (a setup problem, not the student's) when a real-data profile lacks its
+    cached datasets or weights (see `data.require_caches`)."""
+    if not assignment.profiles:
+        return
+    from autograder import data, profiles
+
+    values = profiles.profile_values(assignment, profile)
+    if str(values.get("DATA") or "").lower() in ("tfds", "real"):
+        data.require_caches(assignment, profile)
+
+
 def _sandbox_settings(values: dict[str, Any]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     """Read-only binds and env for real data/weights caches (profiles that use them)."""
     mode = str(values.get("DATA") or "").lower()
@@ -190,6 +202,7 @@ def grade_notebook(
     result.lint = _lint(nb, a)
     nb = _number_cells(nb)
     nb, values = _profile(nb, a, profile)
+    _require_data(a, profile)
     positions = [c.get("metadata", {}).get(INDEX_KEY) for c in nb.cells]
     binds, env = _sandbox_settings(values)
     import nbformat
@@ -417,6 +430,7 @@ def grade_batch(
     A notebook that breaks anything still gets a result with `error`; the batch continues.
     """
     a = _assignment(assignment)
+    _require_data(a, str(grade_kwargs.get("profile", "ci")))
     pairs = student_ids(paths)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ would see it. Prints the scores (to show the same checks ran) and the ratios. No
 from __future__ import annotations
 
 import argparse
+import copy
 import csv
 import json
 import os
@@ -105,6 +106,33 @@ def correct_submission(course: Path, name: str) -> nbformat.NotebookNode:
     return release
 
 
+def same_work_for_nbgrader(nb: nbformat.NotebookNode, name: str, env: dict[str, str]
+                           ) -> nbformat.NotebookNode:
+    """The submission as nbgrader must run it to do the work `autograder grade` does: the ci
+    profile injected after the `parameters` cell and, first, a cell that enters the profile's
+    data mode (tfds mock data) in the kernel. Without it nbgrader would run the full profile
+    and the notebook's tfds.load would retry downloads on this offline machine."""
+    from autograder import profiles
+    from autograder.assignment import load
+
+    old = os.environ.get("AUTOGRADER_SOLUTIONS")
+    if env.get("AUTOGRADER_SOLUTIONS"):
+        os.environ["AUTOGRADER_SOLUTIONS"] = env["AUTOGRADER_SOLUTIONS"]
+    try:
+        values = profiles.profile_values(load(name), "ci")
+    finally:
+        if old is None:
+            os.environ.pop("AUTOGRADER_SOLUTIONS", None)
+        else:
+            os.environ["AUTOGRADER_SOLUTIONS"] = old
+    nb = profiles.inject(nb, values)
+    setup = nbformat.v4.new_code_cell(
+        "from autograder import data as _autograder_data\n"
+        f"_autograder_mock = _autograder_data.enter_data_mode({values!r})")
+    nb.cells.insert(0, setup)
+    return nb
+
+
 def nbgrader_score(course: Path, env: dict[str, str], timeout: float) -> str:
     run([sys.executable, "-m", "nbgrader", "export"], course, env, timeout)
     rows = list(csv.DictReader((course / "grades.csv").open()))
@@ -136,8 +164,10 @@ def main(argv: list[str] | None = None) -> int:
         for course in courses.values():
             folder = course / "submitted" / "student01" / name
             folder.mkdir(parents=True)
-            nbformat.write(submission, folder / f"{name}.ipynb")
-        notebook = courses[True] / "submitted" / "student01" / name / f"{name}.ipynb"
+            nbformat.write(same_work_for_nbgrader(copy.deepcopy(submission), name, env),
+                           folder / f"{name}.ipynb")
+        notebook = root / f"{name}.ipynb"  # autograder grade injects the profile itself
+        nbformat.write(submission, notebook)
 
         if not args.skip_nbgrader:
             for stock, label in ((True, "nbgrader autograde (stock, checks in kernel)"),

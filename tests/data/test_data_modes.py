@@ -87,3 +87,18 @@ def test_cli_data_fetch_without_network_exits_2(tmp_path):
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert time.monotonic() - started < 60
     assert "no internet access" in proc.stderr and "on a machine with internet" in proc.stderr
+
+
+def test_grading_full_profile_without_caches_fails_fast_before_any_student(tmp_path, monkeypatch):
+    from autograder.grader import grade_batch, grade_notebook
+
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    a = load("ut3_10_flowers")
+    started = time.monotonic()
+    with pytest.raises(AutograderError, match="autograder data fetch ut3_10_flowers"):
+        grade_notebook(a.notebook, a, profile="full")
+    with pytest.raises(AutograderError, match="tfds:oxford_flowers102"):
+        grade_batch([a.notebook], a, tmp_path / "out", profile="full", progress=False)
+    assert time.monotonic() - started < 10
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
