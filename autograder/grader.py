@@ -129,26 +129,35 @@ def _profile(nb: Any, assignment: Assignment, profile: str) -> tuple[Any, dict[s
         return nb, {}
     from autograder import profiles
 
-    values = profiles.profile_values(assignment, profile)
+    values = _profile_values(assignment, profile)
     return profiles.inject(nb, values), values
 
 
-def _require_data(assignment: Assignment, profile: str) -> None:
+def _real_data(values: dict[str, Any]) -> bool:
+    """Whether profile `values` load real tfds data (not mock data)."""
+    return str(values.get("DATA") or "").lower() in ("tfds", "real")
+
+
+def _require_data(assignment: Assignment, profile: str, values: dict[str, Any]) -> None:
     """AutograderError (a setup problem, not the student's) when a real-data profile lacks its
     cached datasets or weights (see `data.require_caches`)."""
-    if not assignment.profiles:
-        return
-    from autograder import data, profiles
+    if _real_data(values):
+        from autograder import data
 
-    values = profiles.profile_values(assignment, profile)
-    if str(values.get("DATA") or "").lower() in ("tfds", "real"):
         data.require_caches(assignment, profile)
+
+
+def _profile_values(assignment: Assignment, profile: str) -> dict[str, Any]:
+    if not assignment.profiles:
+        return {}
+    from autograder import profiles
+
+    return profiles.profile_values(assignment, profile)
 
 
 def _sandbox_settings(values: dict[str, Any]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     """Read-only binds and env for real data/weights caches (profiles that use them)."""
-    mode = str(values.get("DATA") or "").lower()
-    if mode not in ("tfds", "real"):
+    if not _real_data(values):
         return (), ()
     try:
         from autograder import data
@@ -202,7 +211,7 @@ def grade_notebook(
     result.lint = _lint(nb, a)
     nb = _number_cells(nb)
     nb, values = _profile(nb, a, profile)
-    _require_data(a, profile)
+    _require_data(a, profile, values)
     positions = [c.get("metadata", {}).get(INDEX_KEY) for c in nb.cells]
     binds, env = _sandbox_settings(values)
     import nbformat
@@ -430,7 +439,8 @@ def grade_batch(
     A notebook that breaks anything still gets a result with `error`; the batch continues.
     """
     a = _assignment(assignment)
-    _require_data(a, str(grade_kwargs.get("profile", "ci")))
+    batch_profile = str(grade_kwargs.get("profile", "ci"))
+    _require_data(a, batch_profile, _profile_values(a, batch_profile))
     pairs = student_ids(paths)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.messages import msg
-from autograder.report.files import atomic_write_text
+from autograder.notebook_io import write_text_atomic
 from autograder.report.summary import (
     CATALOG,
     cell_error_lines,
@@ -86,5 +86,5 @@ def top_output(result: SubmissionResult, lang: str) -> str:
 
 def write_results_json(result: SubmissionResult, path: str | Path, **kw: Any) -> Path:
     """Write results.json atomically (temp file + rename); return its path."""
-    return atomic_write_text(path, json.dumps(results_json(result, **kw), ensure_ascii=False,
+    return write_text_atomic(path, json.dumps(results_json(result, **kw), ensure_ascii=False,
                                               indent=2) + "\n")

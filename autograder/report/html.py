@@ -25,7 +25,7 @@ from markupsafe import Markup, escape
 from autograder import __version__
 from autograder.assignment import REPO_ROOT
 from autograder.messages import msg
-from autograder.report.files import atomic_write_text
+from autograder.notebook_io import write_text_atomic
 from autograder.report.summary import (
     CATALOG,
     cell_error_lines,
@@ -192,4 +192,4 @@ def render_feedback(result: SubmissionResult, *, lang: str = "es", title: str | 
 
 def write_feedback(result: SubmissionResult, path: str | Path, **kw: Any) -> Path:
     """Write feedback.html atomically; return its path."""
-    return atomic_write_text(path, render_feedback(result, **kw))
+    return write_text_atomic(path, render_feedback(result, **kw))

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from autograder.report.files import atomic_write_text
+from autograder.notebook_io import write_text_atomic
 from autograder.report.summary import outcome_status
 from autograder.submission import SubmissionResult
 
@@ -75,7 +75,7 @@ def grades_json(results: list[SubmissionResult], *, duedate: str = "",
 def write_grade_tables(results: list[SubmissionResult], outdir: str | Path, **kw: Any) -> tuple[Path, Path]:
     """Write outdir/grades.csv and outdir/grades.json atomically; return both paths."""
     outdir = Path(outdir)
-    csv_path = atomic_write_text(outdir / "grades.csv", grades_csv(results, **kw))
-    json_path = atomic_write_text(outdir / "grades.json", json.dumps(
+    csv_path = write_text_atomic(outdir / "grades.csv", grades_csv(results, **kw))
+    json_path = write_text_atomic(outdir / "grades.json", json.dumps(
         grades_json(results, **kw), ensure_ascii=False, indent=2) + "\n")
     return csv_path, json_path

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import json
 import os
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -13,17 +12,12 @@ import pytest
 
 from autograder.cli import main
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "toy_assignment"
 NAME = "toy_assignment"
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    sols = tmp_path / "solutions"
-    shutil.copytree(FIXTURE, sols / NAME)
-    out = tmp_path / "assignments"
-    monkeypatch.setenv("AUTOGRADER_SOLUTIONS", str(sols))
-    monkeypatch.setenv("AUTOGRADER_ASSIGNMENTS", str(out))
+def env(toy_project):
+    sols, out = toy_project
     return {"sols": sols, "out": out, "ref": sols / NAME / f"{NAME}.ipynb",
             "template": out / NAME / f"{NAME}.ipynb",
             "source": out / NAME / "source" / f"{NAME}.ipynb"}
