@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-gpu install lint generate validate clean bench
+.PHONY: demo test test-fast test-gpu install lint generate validate clean bench
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { echo "need Python 3.11 (python3.11 on PATH, or: make PYTHON=/path/to/python3.11)"; exit 2; }
@@ -20,6 +20,11 @@ test: $(STAMP)
 	$(PY) -m ruff check autograder tests benchmarks solutions
 	$(PY) -m autograder generate --all --check
 	$(PY) -m pytest -q -m "not gpu" ; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
+
+## test-fast: the edit loop: lint + the suite without slow (sandbox / whole-notebook) tests
+test-fast: $(STAMP)
+	$(PY) -m ruff check autograder tests benchmarks solutions
+	$(PY) -m pytest -q -m "not gpu and not slow"
 
 ## test-gpu: accuracy thresholds with real data + ImageNet weights (needs a GPU and the caches)
 test-gpu: $(STAMP)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.errors import AutograderError
+from autograder.messages import DEFAULT_LANG
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -136,7 +137,7 @@ def load(name_or_dir: str | Path) -> Assignment:
             raise AutograderError(f"{toml_path}: duplicate test ids {dupes}")
         return Assignment(
             name=meta["name"], title=meta.get("title", meta["name"]),
-            language=meta.get("language", "es"), seed=int(meta.get("seed", 42)),
+            language=meta.get("language", DEFAULT_LANG), seed=int(meta.get("seed", 42)),
             directory=path.resolve(), notebook=path.resolve() / meta["notebook"],
             functions=list(raw.get("contract", {}).get("functions", [])), tests=tests,
             profiles=dict(raw.get("profiles", {})), raw=raw,

@@ -1,8 +1,9 @@
 """Reading and writing notebooks with clear errors for every kind of bad input.
 
 `read_notebook(path)` accepts nbformat v4 only (any 4.x minor is upgraded to the current one)
-and raises `AutograderError` with one line saying what is wrong: missing file, empty file,
-binary data, invalid JSON, JSON that is not a notebook, nbformat v3 or older, invalid schema.
+and raises `NotebookError` (an `AutograderError` with a `BadInput` kind) with one line saying
+what is wrong: missing file, empty file, binary data, invalid JSON, JSON that is not a notebook,
+nbformat v3 or older, invalid schema.
 `write_notebook(nb, path)` writes deterministically (sorted keys, indent 1, trailing newline)
 and atomically (temp file + os.replace), so a crash never leaves a half-written file.
 """
@@ -18,7 +19,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
-from autograder.errors import AutograderError
+from autograder.errors import BadInput, NotebookError
 
 NBFORMAT = 4
 
@@ -27,9 +28,9 @@ def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
     """Load a v4 notebook from `path` (see module docstring for the errors)."""
     p = Path(path)
     if not p.exists():
-        raise AutograderError(f"{p}: file not found")
+        raise NotebookError(f"{p}: file not found", BadInput.MISSING)
     if p.is_dir():
-        raise AutograderError(f"{p}: is a directory, not a notebook")
+        raise NotebookError(f"{p}: is a directory, not a notebook", BadInput.DIRECTORY)
     data = p.read_bytes()
     return parse_notebook(data, str(p))
 
@@ -38,43 +39,51 @@ def parse_notebook(data: bytes | str, name: str = "<notebook>") -> NotebookNode:
     """Parse notebook bytes/text; same errors as `read_notebook`."""
     if isinstance(data, bytes):
         if not data.strip():
-            raise AutograderError(f"{name}: empty file, not a notebook")
+            raise NotebookError(f"{name}: empty file, not a notebook", BadInput.EMPTY)
         if b"\x00" in data[:8192]:
-            raise AutograderError(f"{name}: binary file, not a notebook (.ipynb is JSON text)")
+            raise NotebookError(f"{name}: binary file, not a notebook (.ipynb is JSON text)",
+                                BadInput.BINARY)
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise AutograderError(f"{name}: not UTF-8 text, not a notebook ({exc.reason} at "
-                                  f"byte {exc.start})") from exc
+            raise NotebookError(f"{name}: not UTF-8 text, not a notebook ({exc.reason} at "
+                                f"byte {exc.start})", BadInput.NOT_UTF8) from exc
     else:
         text = data
         if not text.strip():
-            raise AutograderError(f"{name}: empty file, not a notebook")
+            raise NotebookError(f"{name}: empty file, not a notebook", BadInput.EMPTY)
     try:
         raw: Any = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise AutograderError(f"{name}: invalid JSON at line {exc.lineno}, column {exc.colno}: "
-                              f"{exc.msg}") from exc
+        raise NotebookError(f"{name}: invalid JSON at line {exc.lineno}, column {exc.colno}: "
+                            f"{exc.msg}", BadInput.INVALID_JSON, line=exc.lineno,
+                            column=exc.colno) from exc
     if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
-        raise AutograderError(f"{name}: JSON but not a Jupyter notebook (no 'cells')")
+        raise NotebookError(f"{name}: JSON but not a Jupyter notebook (no 'cells')",
+                            BadInput.NOT_NOTEBOOK)
     major = raw.get("nbformat")
     if not isinstance(major, int):
-        raise AutograderError(f"{name}: not a Jupyter notebook (no integer 'nbformat' field)")
+        raise NotebookError(f"{name}: not a Jupyter notebook (no integer 'nbformat' field)",
+                            BadInput.NOT_NOTEBOOK)
     if major != NBFORMAT:
-        raise AutograderError(f"{name}: nbformat v{major} is not supported; save it as nbformat "
-                              f"v4 (e.g. open and save it in Jupyter, or `jupyter nbconvert "
-                              f"--to notebook`)")
+        raise NotebookError(f"{name}: nbformat v{major} is not supported; save it as nbformat "
+                            f"v4 (e.g. open and save it in Jupyter, or `jupyter nbconvert "
+                            f"--to notebook`)", BadInput.OLD_FORMAT, major=major)
     try:
         nb = nbformat.reads(text, as_version=NBFORMAT)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many types
-        raise AutograderError(f"{name}: unreadable notebook: {str(exc).splitlines()[0]}") from exc
+        raise NotebookError(f"{name}: unreadable notebook: {str(exc).splitlines()[0]}",
+                            BadInput.INVALID, detail=str(exc).splitlines()[0][:160]) from exc
     if not isinstance(nb.get("cells"), list):
-        raise AutograderError(f"{name}: notebook 'cells' is not a list")
+        raise NotebookError(f"{name}: notebook 'cells' is not a list", BadInput.INVALID,
+                            detail="'cells' is not a list")
     for i, cell in enumerate(nb.cells):
         if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
-            raise AutograderError(f"{name}: cell {i} is not a valid notebook cell")
+            raise NotebookError(f"{name}: cell {i} is not a valid notebook cell",
+                                BadInput.INVALID, detail=f"cell {i} is not a valid notebook cell")
         if not isinstance(cell.get("source", ""), str):
-            raise AutograderError(f"{name}: cell {i} has a non-text source")
+            raise NotebookError(f"{name}: cell {i} has a non-text source", BadInput.INVALID,
+                                detail=f"cell {i} has a non-text source")
     return nb
 
 

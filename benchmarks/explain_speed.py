@@ -53,17 +53,19 @@ def _sandbox_student():
     """A sandboxed student process whose notebook defines the corpus' correct functions."""
     import nbformat
 
-    from autograder import sandbox
+    from autograder.sandbox.host import StudentProcess
+    from autograder.sandbox.proxy import SandboxStudent
+    from autograder.sandbox.zygote import get_zygote
 
     t = time.perf_counter()
     cells = [nbformat.v4.new_code_cell((CORPUS / f"{n}.py").read_text())
              for n in ("gradcam_correct", "ig_variants")]
     nb = nbformat.v4.new_notebook(cells=cells)
-    proc = sandbox.StudentProcess(sandbox.get_zygote())
+    proc = StudentProcess(get_zygote())
     report = proc.run_notebook(nbformat.writes(nb))
-    if report.get("cell_errors") or report.get("setup_error"):
+    if report.cell_errors or report.setup_error:
         raise SystemExit(f"sandbox notebook failed: {report}")
-    return proc, sandbox.SandboxStudent(proc), time.perf_counter() - t
+    return proc, SandboxStudent(proc), time.perf_counter() - t
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -69,7 +69,7 @@ def generated_files(name_or_dir: str, env: dict[str, str]) -> tuple[str, dict[st
     (byte-identical to the committed assignments/<name>/ when those are up to date)."""
     os.environ.update({k: env[k] for k in ("AUTOGRADER_SOLUTIONS",) if k in env})
     from autograder.assignment import assignments_dir, load
-    from autograder.generate import build
+    from autograder.authoring.generate import build
 
     spec = load(name_or_dir)
     files = build(spec)
@@ -127,7 +127,7 @@ def same_work_for_nbgrader(nb: nbformat.NotebookNode, name: str, env: dict[str, 
             os.environ["AUTOGRADER_SOLUTIONS"] = old
     nb = profiles.inject(nb, values)
     setup = nbformat.v4.new_code_cell(
-        "from autograder import data as _autograder_data\n"
+        "from autograder.data import modes as _autograder_data\n"
         f"_autograder_mock = _autograder_data.enter_data_mode({values!r})")
     nb.cells.insert(0, setup)
     return nb

@@ -12,7 +12,7 @@ c.ClearSolutions.text_stub = "ESCRIBE TU RESPUESTA AQU\u00cd"
 
 # Autograde: stock preprocessors with Execute replaced by TrustedExecute, which enforces the
 # time limits below, survives dead kernels, and overrides every hidden-test cell's output with
-# a verdict computed outside the student's kernel (autograder.grader.grade_notebook).
+# a verdict computed outside the student's kernel (autograder.grading.pipeline.grade_notebook).
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
 
 # Time limits (nbgrader's default of 30 s per cell is too short for TensorFlow cells).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from autograder.messages import catalog, msg
-from autograder.results import CheckResult
+from autograder.model import CheckResult
 
 
 def failed(cat: str, name: str, lang: str, key: str | None = None, **values: Any) -> CheckResult:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from autograder.messages import msg
-from autograder.results import CheckResult
+from autograder.messages import DEFAULT_LANG, msg
+from autograder.model import CheckResult
 
 NAME = "accuracy"
 
@@ -25,7 +25,7 @@ def read_metric(student: Any, name: str) -> Any:
 
 
 def check_accuracy(value: Any, *, min_value: float, metric: str = "test_accuracy",
-                   lang: str = "es", **_: Any) -> list[CheckResult]:
+                   lang: str = DEFAULT_LANG, **_: Any) -> list[CheckResult]:
     """One result: `value` is a finite number in [0, 1] and >= `min_value`."""
     try:
         number = float(value)

@@ -15,7 +15,8 @@ import numpy as np
 from autograder.checks._common import failed, passed, skipped
 from autograder.checks.base import call_student
 from autograder.exchange import as_model, to_numpy
-from autograder.results import CheckResult
+from autograder.messages import DEFAULT_LANG
+from autograder.model import CheckResult
 
 CAT = "augment"
 CHECKS = ["augment_returns", "augment_kinds", "augment_inference", "augment_training",
@@ -94,7 +95,7 @@ def _preview(model: Any, n: int = 7) -> np.ndarray | None:
 
 def check_augmentation(make_augmentation: Callable | None, *,
                        required: tuple[str, ...] | list[str] = ("flip", "rotation", "zoom"),
-                       lang: str = "es", seed: int = 0, func: str = "make_augmentation",
+                       lang: str = DEFAULT_LANG, seed: int = 0, func: str = "make_augmentation",
                        **_: Any) -> list[CheckResult]:
     """Check `make_augmentation()`; results: augment_returns, augment_kinds, augment_inference,
     augment_training, augment_range."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from autograder.errors import StudentCodeError
 from autograder.messages import msg
-from autograder.results import CheckResult
+from autograder.model import CheckResult
 
 
 def call_student(

@@ -14,8 +14,8 @@ import numpy as np
 
 from autograder import exchange
 from autograder.checks.base import call_student, skipped_after
-from autograder.messages import msg
-from autograder.results import CheckResult
+from autograder.messages import DEFAULT_LANG, msg
+from autograder.model import CheckResult
 
 CHECKS = ("load_data_pairs", "load_data_shape", "load_data_range", "load_data_labels",
           "load_data_limit")
@@ -31,7 +31,7 @@ def _count(sample: exchange.DatasetSample) -> int:
 
 
 def check_load_data(load_data: Any, *, num_classes: int = 102, image_size=(64, 64),
-                    limits=(3, 2), splits=("train", "test"), lang: str = "es", seed: int = 0,
+                    limits=(3, 2), splits=("train", "test"), lang: str = DEFAULT_LANG, seed: int = 0,
                     **_: Any) -> list[CheckResult]:
     """Call `load_data(split, image_size=..., limit=n)` for each (split, n) and check the elements."""
     image_size = tuple(int(v) for v in image_size)

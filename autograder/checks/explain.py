@@ -24,12 +24,12 @@ from typing import Any
 
 import numpy as np
 
-from autograder import reference_explain as ref
 from autograder.checks import _explain_models as km
+from autograder.checks import reference_explain as ref
 from autograder.checks.base import call_student, skipped_after
 from autograder.exchange import to_numpy
-from autograder.messages import msg
-from autograder.results import CheckResult
+from autograder.messages import DEFAULT_LANG, msg
+from autograder.model import CheckResult
 
 CAT = "explain"
 MASS_MIN = 0.75          # share of the map's mass in the evidence quadrant (reference: >= 0.87)
@@ -57,7 +57,7 @@ GRADCAM_PP = _Method("gradcampp", "make_gradcam_plus_plus_heatmap", True)
 IG_FUNC = "integrated_gradients"
 
 
-def check_gradcam(fn: Callable[..., Any] | None, *, lang: str = "es", seed: int = 0,
+def check_gradcam(fn: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, seed: int = 0,
                   backbone_name: str = "backbone", **_: Any) -> list[CheckResult]:
     """All Grad-CAM checks on `make_gradcam_heatmap`.
 
@@ -67,7 +67,7 @@ def check_gradcam(fn: Callable[..., Any] | None, *, lang: str = "es", seed: int 
     return _check_cam(fn, GRADCAM, lang, seed, backbone_name)
 
 
-def check_gradcam_plus_plus(fn: Callable[..., Any] | None, *, lang: str = "es", seed: int = 0,
+def check_gradcam_plus_plus(fn: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, seed: int = 0,
                             backbone_name: str = "backbone", **_: Any) -> list[CheckResult]:
     """All Grad-CAM++ checks on `make_gradcam_plus_plus_heatmap` (Grad-CAM's plus `vs_gradcam`)."""
     return _check_cam(fn, GRADCAM_PP, lang, seed, backbone_name)
@@ -369,7 +369,7 @@ def _plus_plus_differs(fn, lang: str) -> CheckResult:
 # ------------------------------------------------------------------------------ IG
 
 
-def check_integrated_gradients(fn: Callable[..., Any] | None, *, lang: str = "es", seed: int = 0,
+def check_integrated_gradients(fn: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, seed: int = 0,
                                m_steps: int = 50, **_: Any) -> list[CheckResult]:
     """All Integrated Gradients checks on `integrated_gradients` (m_steps >= 50 is enforced)."""
     m_steps = max(int(m_steps), 50)

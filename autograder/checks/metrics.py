@@ -39,8 +39,8 @@ import numpy as np
 
 from autograder.checks.base import call_student, skipped_after
 from autograder.exchange import as_model, to_numpy
-from autograder.messages import msg
-from autograder.results import CheckResult
+from autograder.messages import DEFAULT_LANG, msg
+from autograder.model import CheckResult
 
 CATALOG = "metrics"
 
@@ -122,7 +122,7 @@ def _softmax_predict(model: Any, images: np.ndarray) -> np.ndarray:
     return np.asarray(model(images, training=False), dtype=np.float64)
 
 
-def check_tta(tta_predict: Callable[..., Any] | None, *, lang: str = "es", seed: int = 0,
+def check_tta(tta_predict: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, seed: int = 0,
               num_classes: int = 5, **_: Any) -> list[CheckResult]:
     """TTA returns per-row probability distributions averaging original + horizontal flip."""
     model = tta_model(num_classes, seed=seed)
@@ -224,7 +224,7 @@ def _scalar(value: Any) -> float | None:
 
 
 def check_classification_metrics(classification_metrics: Callable[..., Any] | None, *,
-                                 lang: str = "es", seed: int = 0, num_classes: int = 5,
+                                 lang: str = DEFAULT_LANG, seed: int = 0, num_classes: int = 5,
                                  **_: Any) -> list[CheckResult]:
     """Compare confusion matrix, accuracy and macro P/R/F1 with `reference_metrics`."""
     fn = "classification_metrics"
@@ -305,7 +305,7 @@ def topk_case(seed: int, batch: int = 6, num_classes: int = 12) -> np.ndarray:
     return probs.astype("float32")
 
 
-def check_top_k(top_k: Callable[..., Any] | None, *, lang: str = "es", seed: int = 0,
+def check_top_k(top_k: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, seed: int = 0,
                 **_: Any) -> list[CheckResult]:
     """(indices, probabilities) of the k largest per row, sorted decreasing; k=5 default and 3."""
     probs = topk_case(seed)
@@ -386,7 +386,7 @@ def embeddings_model(num_classes: int = 5, dim: int = 8, size: int = 16, seed: i
     return model, backbone
 
 
-def check_embeddings(extract_embeddings: Callable[..., Any] | None, *, lang: str = "es",
+def check_embeddings(extract_embeddings: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG,
                      seed: int = 0, **_: Any) -> list[CheckResult]:
     """[N, D] backbone GAP features, equal to the checker's own GAP(backbone(images))."""
     num_classes, dim = 5, 8
@@ -449,7 +449,7 @@ def expected_sweep(learning_rates: Sequence[float]) -> dict[float, float]:
     return {float(lr): max(fake_train_fn(lr)["val_accuracy"]) for lr in learning_rates}
 
 
-def check_lr_sweep(lr_sweep: Callable[..., Any] | None, *, lang: str = "es", seed: int = 0,
+def check_lr_sweep(lr_sweep: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, seed: int = 0,
                    **_: Any) -> list[CheckResult]:
     """lr_sweep(lrs, fake_train_fn) == {lr: max(val_accuracy)} for each lr."""
     rng = np.random.default_rng(seed + 707)

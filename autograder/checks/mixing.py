@@ -30,7 +30,8 @@ import numpy as np
 from autograder.checks._common import failed, passed, skipped
 from autograder.checks.base import call_student
 from autograder.exchange import to_numpy
-from autograder.results import CheckResult
+from autograder.messages import DEFAULT_LANG
+from autograder.model import CheckResult
 
 CAT = "mixing"
 MIXUP_CHECKS = ["mixup_returns", "mixup_images", "mixup_labels", "mixup_mixes",
@@ -133,7 +134,7 @@ def _unique_folded(own_per_call: list[np.ndarray]) -> np.ndarray:
     return np.asarray(values)
 
 
-def check_mixup(mixup: Callable | None, *, alpha: float = 0.2, lang: str = "es", seed: int = 0,
+def check_mixup(mixup: Callable | None, *, alpha: float = 0.2, lang: str = DEFAULT_LANG, seed: int = 0,
                 batch_size: int = 24, image_shape: tuple[int, int, int] = (8, 8, 3),
                 calls: int = 12, min_draws: int = 40, max_calls: int = 64,
                 func: str = "mixup", **_: Any) -> list[CheckResult]:
@@ -291,7 +292,7 @@ def _reference_area_means(alpha: float, h: int, w: int) -> tuple[float, float]:
     return min(paper, keras_like), max(paper, keras_like)
 
 
-def check_cutmix(cutmix: Callable | None, *, alpha: float = 1.0, lang: str = "es", seed: int = 0,
+def check_cutmix(cutmix: Callable | None, *, alpha: float = 1.0, lang: str = DEFAULT_LANG, seed: int = 0,
                  batch_size: int = 16, image_shape: tuple[int, int, int] = (32, 32, 3),
                  calls: int = 8, func: str = "cutmix", **_: Any) -> list[CheckResult]:
     """Check `cutmix(images, labels, alpha, seed) -> (images, labels)`; see module docstring.

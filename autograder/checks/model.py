@@ -18,7 +18,8 @@ from autograder.checks._common import failed, passed, skipped
 from autograder.checks.augment import iter_layers
 from autograder.checks.base import call_student
 from autograder.exchange import as_model
-from autograder.results import CheckResult
+from autograder.messages import DEFAULT_LANG
+from autograder.model import CheckResult
 
 CAT = "model"
 CHECKS = ["model_returns", "model_backbone", "model_frozen", "model_head", "model_compile",
@@ -71,7 +72,7 @@ def check_model(build_model: Callable | None, *, backbone: str = "resnet50",
                 dropout: float | None = None, trainable_base: bool | None = False,
                 loss: str = "sparse", optimizer: str = "adam", learning_rate: float = 1e-3,
                 expected_params: int | None = None, pass_dropout: bool | None = None,
-                pass_trainable_base: bool | None = None, lang: str = "es",
+                pass_trainable_base: bool | None = None, lang: str = DEFAULT_LANG,
                 func: str = "build_model", **_: Any) -> list[CheckResult]:
     """Check the compiled model. `loss` is the label encoding ("sparse"/"onehot") or a loss
     name. `dropout=` / `trainable_base=` are passed to the student when given (override with

@@ -18,7 +18,8 @@ import numpy as np
 from autograder.checks._common import failed, passed, skipped
 from autograder.checks.base import call_student
 from autograder.exchange import array_dataset, sample_dataset
-from autograder.results import CheckResult
+from autograder.messages import DEFAULT_LANG
+from autograder.model import CheckResult
 
 CAT = "pipeline"
 CHECKS = ["pipeline_returns", "pipeline_batch", "pipeline_labels", "pipeline_preprocessing",
@@ -97,7 +98,7 @@ def check_pipeline(make_pipeline: Callable | None, *, backbone: str = "resnet50"
                    image_size: tuple[int, int] = (64, 64), batch_size: int = 8,
                    mix: str | None = None, augmented: bool = False,
                    pass_num_classes: bool | None = None,
-                   pipeline_kwargs: dict[str, Any] | None = None, lang: str = "es",
+                   pipeline_kwargs: dict[str, Any] | None = None, lang: str = DEFAULT_LANG,
                    seed: int = 0, func: str = "make_pipeline", **_: Any) -> list[CheckResult]:
     """Check a training/evaluation pipeline. Results: pipeline_returns, pipeline_batch,
     pipeline_labels, pipeline_preprocessing, pipeline_order, pipeline_train_shuffle,

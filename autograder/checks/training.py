@@ -37,7 +37,8 @@ from autograder.checks._common import failed, passed
 from autograder.checks.base import call_student, raised
 from autograder.checks.model import BACKBONE_OUT, split
 from autograder.exchange import array_dataset, as_model, sample_dataset
-from autograder.results import CheckResult
+from autograder.messages import DEFAULT_LANG
+from autograder.model import CheckResult
 
 CAT = "training"
 NAME = "learns"
@@ -155,7 +156,7 @@ def check_learns(build_model: Callable | None, make_pipeline: Callable | None, *
                  batch_size: int = 32, time_budget_s: float = 60.0,
                  build_kwargs: dict[str, Any] | None = None,
                  pipeline_kwargs: dict[str, Any] | None = None, pass_num_classes: bool | None = None,
-                 lang: str = "es", seed: int = 0, build_func: str = "build_model",
+                 lang: str = DEFAULT_LANG, seed: int = 0, build_func: str = "build_model",
                  pipeline_func: str = "make_pipeline", **_: Any) -> list[CheckResult]:
     """One result named `learns`; see the module docstring for the criterion."""
     import keras

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from autograder import assignment as assignment_mod
-from autograder.bundle import BUNDLE_DIR
+from autograder.authoring.bundle import BUNDLE_DIR
 from autograder.errors import AutograderError
-from autograder.messages import msg
+from autograder.messages import DEFAULT_LANG, msg
 
 
 def infer_assignment(notebook: Path, nb: Mapping[str, Any] | None = None) -> str:
@@ -35,7 +35,7 @@ def infer_assignment(notebook: Path, nb: Mapping[str, Any] | None = None) -> str
     matches = sorted((n for n in names if stem.startswith(n.lower())), key=len, reverse=True)
     if matches:
         return matches[0]
-    raise AutograderError(msg("report", "check_cannot_infer", "es", notebook=notebook,
+    raise AutograderError(msg("report", "check_cannot_infer", DEFAULT_LANG, notebook=notebook,
                               names=", ".join(names) or "-"))
 
 

@@ -24,11 +24,11 @@ from autograder import assignment as assignment_mod
 from autograder.commands._infer import find_bundle, infer_assignment
 from autograder.commands.grade import quiet_stdout
 from autograder.errors import AutograderError
-from autograder.messages import msg
+from autograder.messages import LANGS, msg
+from autograder.model import SubmissionResult
 from autograder.report import results_json
 from autograder.report.console import text_summary
 from autograder.report.summary import outcome_status
-from autograder.submission import SubmissionResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true",
                    help="print {assignment, lint, results} as JSON on stdout")
     p.add_argument("--timeout", type=float, metavar="S", help="wall-clock limit in seconds")
-    p.add_argument("--lang", choices=("es", "en"), default=None,
+    p.add_argument("--lang", choices=LANGS, default=None,
                    help="language of the summary (default: the assignment's)")
     p.set_defaults(func=run)
 
@@ -54,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def lint_findings(nb: Any, assignment: assignment_mod.Assignment,
                   lang: str) -> list[dict[str, Any]]:
     """autograder.lint findings (of a notebook node or path) as SubmissionResult.lint dicts."""
-    from autograder.lint import lint_notebook
+    from autograder.authoring.lint import lint_notebook
 
     return [issue.to_dict() for issue in lint_notebook(nb, assignment, lang=lang)]
 
@@ -92,7 +92,7 @@ def _grade_visible(notebook: Path, assignment: assignment_mod.Assignment,
     if not any(t.visible for t in assignment.tests):
         return SubmissionResult(student=notebook.stem, assignment=assignment.name,
                                 notebook=str(notebook))
-    from autograder.grader import grade_notebook
+    from autograder.grading.pipeline import grade_notebook
 
     opts: dict[str, Any] = {"timeout": args.timeout} if args.timeout else {}
     return grade_notebook(notebook, assignment, visible_only=True, profile="ci",

@@ -12,9 +12,9 @@ import argparse
 import json
 import os
 
-from autograder import data
 from autograder.assignment import all_names
 from autograder.assignment import load as load_assignment
+from autograder.data import caches as data
 from autograder.errors import AutograderError
 
 

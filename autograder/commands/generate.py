@@ -33,7 +33,7 @@ def _show(path: Path) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from autograder.generate import build, stale, write
+    from autograder.authoring.generate import build, stale, write
 
     names = list(args.solutions)
     if args.all:

@@ -1,6 +1,6 @@
 """`autograder grade PATH... --assignment NAME`: grade submissions in the sandbox, write reports.
 
-PATH: a notebook, a folder of notebooks, or an nbgrader `submitted/` tree (see _submissions).
+PATH: a notebook, a folder of notebooks, or an nbgrader `submitted/` tree (see `grading.discover`).
 - one notebook, `--json`: exactly one Gradescope results.json object on stdout, nothing else;
 - one notebook, no `-o`: a readable summary on stdout;
 - `-o OUTDIR` or several notebooks: per-student OUTDIR/<student>/results.json + feedback.html
@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from autograder import assignment as assignment_mod
-from autograder.commands._submissions import Submission, discover
 from autograder.errors import AutograderError
-from autograder.report import grades_json, results_json, write_batch_tables, write_student_reports
+from autograder.grading.discover import Submission, discover
+from autograder.grading.store import StudentFolder
+from autograder.messages import LANGS
+from autograder.model import SubmissionResult
+from autograder.report import grades_json, results_json, write_batch_tables
 from autograder.report.console import text_summary
 from autograder.report.gradescope import VISIBILITIES
-from autograder.submission import SubmissionResult
 
 PROFILES = ("ci", "full")  # the bundled assignments' [profiles.*] in assignment.toml
 
@@ -60,7 +62,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="regrade students that already have results in OUTDIR")
     p.add_argument("--run-all", action="store_true",
                    help="also execute cells tagged skip-when-grading")
-    p.add_argument("--lang", choices=("es", "en"), default=None,
+    p.add_argument("--backend", default="local", metavar="NAME",
+                   help="where batch tasks run (executor registry; default: local)")
+    p.add_argument("--lang", choices=LANGS, default=None,
                    help="language of the reports (default: the assignment's)")
     p.set_defaults(func=run)
 
@@ -115,51 +119,34 @@ def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def grade_one(sub: Submission, assignment: assignment_mod.Assignment,
               opts: dict[str, Any]) -> SubmissionResult:
-    """Grade one notebook in the sandbox (grader.grade_notebook)."""
-    from autograder.grader import grade_notebook
+    """Grade one notebook in the sandbox (`grading.pipeline.grade_notebook`)."""
+    from autograder.grading import pipeline
 
-    return grade_notebook(sub.path, assignment, student_id=sub.student, **opts)
-
-
-class _Progress:
-    """tqdm bar on stderr (disabled when quiet); callable as the engine's progress callback."""
-
-    def __init__(self, total: int, quiet: bool) -> None:
-        from tqdm import tqdm
-
-        self.bar = tqdm(total=total, unit="nb", desc="grading", file=sys.stderr,
-                        disable=quiet or not sys.stderr.isatty(), dynamic_ncols=True)
-
-    def __call__(self, done: int, total: int, result: SubmissionResult | None = None) -> None:
-        """grade_batch's progress callback: fn(done, total, result)."""
-        if result is not None:
-            self.bar.set_postfix_str(result.student[:20], refresh=False)
-        self.bar.update(done - self.bar.n)
-
-    def close(self) -> None:
-        self.bar.close()
+    return pipeline.grade_notebook(sub.path, assignment, student_id=sub.student, **opts)
 
 
 def grade_many(subs: list[Submission], assignment: assignment_mod.Assignment, outdir: Path,
                opts: dict[str, Any], *, jobs: int, force: bool, quiet: bool,
-               report_options: dict[str, Any]) -> list[SubmissionResult]:
-    """Grade a batch with grader.grade_batch (incremental, resumable) under a progress bar.
+               report_options: dict[str, Any], backend: str = "local") -> list[SubmissionResult]:
+    """Grade a batch with `grading.batch.grade_batch` (incremental, resumable) under a
+    progress bar.
 
     Each student's results.json + feedback.html are written as soon as that student is graded
     (with pictures); students resumed from an earlier run only get reports that are missing
-    (their stored result has no picture artifacts, so existing feedback is kept)."""
-    from autograder.grader import grade_batch
+    (their stored record has no picture artifacts, so existing feedback is kept)."""
+    from autograder.grading.batch import Progress, grade_batch
 
     written: set[str] = set()
 
     def on_result(result: SubmissionResult) -> None:
-        write_student_reports(result, outdir / result.student, **report_options)
+        StudentFolder(outdir, result.student).write_reports(result, **report_options)
         written.add(result.student)
 
-    progress = _Progress(len(subs), quiet)
+    progress = Progress(len(subs), quiet)
     try:
         results = grade_batch([(s.student, s.path) for s in subs], assignment, outdir, jobs=jobs,
-                              force=force, progress=progress, on_result=on_result, **opts)
+                              force=force, progress=progress, on_result=on_result,
+                              backend=backend, **opts)
     finally:
         progress.close()
     reused = sum(r.student not in written for r in results)
@@ -167,9 +154,7 @@ def grade_many(subs: list[Submission], assignment: assignment_mod.Assignment, ou
         print(f"{reused} of {len(results)} student(s) reused from earlier results in {outdir} "
               "(same notebook, assignment and options); --force regrades them", file=sys.stderr)
     for r in results:
-        folder = outdir / r.student
-        if r.student not in written and not all(
-                (folder / name).is_file() for name in ("results.json", "feedback.html")):
+        if r.student not in written and not StudentFolder(outdir, r.student).has_reports():
             on_result(r)
     return results
 
@@ -209,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
     outdir = prepare_outdir(Path(args.output or Path("autograder-out") / assignment.name))
     with quiet_stdout(args.json):
         results = grade_many(subs, assignment, outdir, opts, jobs=args.jobs, force=args.force,
-                             quiet=args.json, report_options=report_opts)
+                             quiet=args.json, report_options=report_opts, backend=args.backend)
     if not results and subs:
         raise RuntimeError("the grader returned no results")
     write_tables(results, subs, outdir, assignment)

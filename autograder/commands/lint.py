@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from autograder.errors import AutograderError
-from autograder.messages import msg
+from autograder.messages import DEFAULT_LANG, LANGS, msg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,15 +26,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--assignment", "-a",
                    help="assignment name or solution folder (default: from notebook metadata "
                         "or file name)")
-    p.add_argument("--lang", choices=("es", "en"), help="message language")
+    p.add_argument("--lang", choices=LANGS, help="message language")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from autograder.assignment import load
+    from autograder.authoring.lint import lint_notebook
     from autograder.commands._infer import infer_assignment
-    from autograder.lint import lint_notebook
     from autograder.notebook_io import read_notebook
 
     nb = read_notebook(args.notebook)
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
             spec = load(infer_assignment(Path(args.notebook), nb))
         except AutograderError:
             pass
-    lang = args.lang or (spec.language if spec else "es")
+    lang = args.lang or (spec.language if spec else DEFAULT_LANG)
     if spec is None:
         print(msg("lint", "cli_no_contract", lang), file=sys.stderr)
     issues = lint_notebook(nb, spec, lang=lang)

@@ -1,20 +1,16 @@
 """`autograder validate NAME... | --all`: prove each reference solution earns full marks and each
 untouched student template scores 0 with "not implemented" messages (no crash).
 
-Both notebooks are graded like submissions, by `autograder.grader.grade_notebook` (sandboxed).
-`--in-process` (a debugging aid, also used by the kit's fast tests) runs them instead with
-`grade_in_process`, in this process without a sandbox: only for trusted notebooks. The report
+Both notebooks are graded like submissions, by `autograder.grading.pipeline.grade_notebook`
+(sandboxed). `--in-process` (a debugging aid, also used by the kit's fast tests) runs the same
+pipeline with `InProcessRunner`, in this process without a sandbox: trusted notebooks only. The report
 line names the executor used. Exit 0 when every assignment validates, 1 otherwise, 2 on bad input.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
-import linecache
-import os
 import sys
 import time
 from pathlib import Path
@@ -24,8 +20,6 @@ from autograder.assignment import Assignment, all_names
 from autograder.assignment import load as load_assignment
 from autograder.commands.grade import PROFILES
 from autograder.errors import AutograderError
-
-SKIP_TAG = "skip-when-grading"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,74 +43,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-# executors ----------------------------------------------------------------------------------
-def _strip_magics(source: str) -> str:
-    """IPython magics / shell escapes are commented out (they only install or configure)."""
-    lines = []
-    for line in source.splitlines():
-        stripped = line.lstrip()
-        lines.append(f"# {line}" if stripped.startswith(("%", "!")) else line)
-    return "\n".join(lines)
-
-
 def grade_in_process(path: str | Path, assignment: Assignment, *, profile: str = "ci",
                      run_all: bool = False, gpu: bool = False,
                      student_id: str | None = None) -> Any:
-    """Trusted executor: run the notebook's cells in this process, then the hidden suite.
+    """Trusted notebooks only: the grading pipeline with `InProcessRunner` (no sandbox)."""
+    from autograder.grading.pipeline import InProcessRunner, grade_notebook
 
-    Only for notebooks you trust (the reference, bundled samples): no sandbox. Cells tagged
-    `skip-when-grading` are skipped unless `run_all`; a failing cell is recorded and execution
-    continues. Returns a `SubmissionResult`.
-    """
-    import nbformat
-
-    from autograder import data, profiles, runner
-    from autograder.student import NamespaceStudent
-    from autograder.submission import SubmissionResult
-
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    path = Path(path)
-    result = SubmissionResult(student=student_id or path.stem, assignment=assignment.name,
-                              notebook=str(path), max_score=assignment.max_score(gpu=gpu),
-                              isolation="none (trusted in-process executor)")
-    started = time.monotonic()
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file
-        result.error = f"cannot read notebook: {type(exc).__name__}: {exc}"
-        return result
-    values = profiles.profile_values(assignment, profile) if profile and assignment.profiles else {}
-    nb = profiles.inject(nb, values) if values else nb
-    namespace: dict[str, Any] = {"__name__": "__main__"}
-    errors, sink = [], io.StringIO()
-    with data.enter_data_mode(values):
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            if SKIP_TAG in cell.metadata.get("tags", []) and not run_all:
-                result.skipped_cells.append(index)
-                continue
-            try:
-                source, filename = _strip_magics(cell.source), f"<cell {index}>"
-                # Register the source like IPython does, so inspect/AutoGraph can read it.
-                linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-                code = compile(source, filename, "exec")
-                with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-                    exec(code, namespace)  # noqa: S102 - trusted notebooks only
-            except BaseException as exc:  # noqa: BLE001 - record and continue
-                if isinstance(exc, KeyboardInterrupt):
-                    raise
-                errors.append(f"cell {index}: {type(exc).__name__}: {str(exc)[:200]}")
-        result.execution_time = time.monotonic() - started
-        outcomes, session = runner.run_suite(assignment, NamespaceStudent(namespace), gpu=gpu)
-    result.outcomes = outcomes
-    result.artifacts = session.artifacts
-    result.stdout_tail = sink.getvalue()[-4000:]
-    if errors:
-        result.lint = [{"cell": None, "line": None, "func": None, "kind": "cell_error",
-                        "message": e} for e in errors]
-    return result
+    return grade_notebook(path, assignment, student_id=student_id, runner=InProcessRunner(),
+                          profile=profile, run_all=run_all, gpu=gpu)
 
 
 def grader_function(in_process: bool = False):
@@ -124,9 +58,9 @@ def grader_function(in_process: bool = False):
     trusted in-process executor."""
     if in_process:
         return grade_in_process, "in-process executor (trusted, no sandbox)"
-    from autograder.grader import grade_notebook
+    from autograder.grading.pipeline import grade_notebook
 
-    return grade_notebook, "autograder.grader.grade_notebook (sandbox)"
+    return grade_notebook, "autograder.grading.pipeline.grade_notebook (sandbox)"
 
 
 # validation -----------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from autograder.messages import msg
+from autograder.messages import DEFAULT_LANG, msg
+from autograder.model import CheckResult, SubmissionResult
 from autograder.report.summary import (
     CATALOG,
     cell_error_lines,
@@ -17,15 +18,13 @@ from autograder.report.summary import (
     lint_lines,
     outcome_status,
 )
-from autograder.results import CheckResult
-from autograder.submission import SubmissionResult
 
 _GROUPS = (("not_implemented", "check_not_implemented_header"),
            ("wrong", "check_wrong_header"), ("partial", "check_wrong_header"),
            ("error", "check_error_header"))
 
 
-def text_summary(result: SubmissionResult, *, lang: str = "es", show_lint: bool = True,
+def text_summary(result: SubmissionResult, *, lang: str = DEFAULT_LANG, show_lint: bool = True,
                  visible_only: bool = False) -> str:
     """Multi-line summary: notebook error, lint, failures grouped by kind, score line
     (worded for the visible tests of `autograder check` when `visible_only`)."""

@@ -16,7 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from autograder.messages import msg
+from autograder.messages import DEFAULT_LANG, msg
+from autograder.model import SubmissionResult
 from autograder.notebook_io import write_text_atomic
 from autograder.report.summary import (
     CATALOG,
@@ -26,12 +27,11 @@ from autograder.report.summary import (
     outcome_status,
     outcome_text,
 )
-from autograder.submission import SubmissionResult
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
-def results_json(result: SubmissionResult, *, lang: str = "es",
+def results_json(result: SubmissionResult, *, lang: str = DEFAULT_LANG,
                  hidden_visibility: str = "after_published") -> dict[str, Any]:
     """Build the results.json object (JSON-serialisable dict)."""
     if hidden_visibility not in VISIBILITIES:

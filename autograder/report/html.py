@@ -1,4 +1,4 @@
-"""Per-student `feedback.html` from the Jinja2 template `templates/feedback.html.j2`.
+"""Per-student `feedback.html` from the Jinja2 template `report/templates/feedback.html.j2`.
 
 Autoescape is on: student-influenced text (messages quoting exceptions, lint findings, ids) is
 escaped; `code` spans written with backticks become <code>. Pictures are embedded as base64 PNG
@@ -23,8 +23,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from autograder import __version__
-from autograder.assignment import REPO_ROOT
-from autograder.messages import msg
+from autograder.messages import DEFAULT_LANG, msg
+from autograder.model import SubmissionResult
 from autograder.notebook_io import write_text_atomic
 from autograder.report.summary import (
     CATALOG,
@@ -35,9 +35,8 @@ from autograder.report.summary import (
     outcome_status,
     status_label,
 )
-from autograder.submission import SubmissionResult
 
-TEMPLATES_DIR = REPO_ROOT / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"  # package data
 TEMPLATE = "feedback.html.j2"
 _BACKTICKS = re.compile(r"`([^`\n]+)`")
 MAX_PICTURES_PER_TEST = 2
@@ -71,7 +70,7 @@ def _pick(group: dict[str, Any], *words: str, exclude: tuple[str, ...] = ()) -> 
     return None
 
 
-def picture_list(result: SubmissionResult, lang: str = "es") -> list[dict[str, str]]:
+def picture_list(result: SubmissionResult, lang: str = DEFAULT_LANG) -> list[dict[str, str]]:
     """[{test, check, kind, caption, src}] for the renderable artifact groups: per test, the
     failed checks' pictures first, at most MAX_PICTURES_PER_TEST."""
     out: list[dict[str, str]] = []
@@ -122,7 +121,7 @@ def _render_group(group: dict[str, Any], lang: str) -> tuple[str, str, bytes] | 
     return None
 
 
-def feedback_context(result: SubmissionResult, *, lang: str = "es",
+def feedback_context(result: SubmissionResult, *, lang: str = DEFAULT_LANG,
                      title: str | None = None) -> dict[str, Any]:
     """Everything the template shows, as plain values."""
     def t(key: str, **values: Any) -> str:
@@ -185,7 +184,7 @@ def _subtotal(group: dict[str, Any], lang: str) -> str:
     return " · ".join(parts)
 
 
-def render_feedback(result: SubmissionResult, *, lang: str = "es", title: str | None = None) -> str:
+def render_feedback(result: SubmissionResult, *, lang: str = DEFAULT_LANG, title: str | None = None) -> str:
     """The feedback page as an HTML string."""
     return _env().get_template(TEMPLATE).render(**feedback_context(result, lang=lang, title=title))
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 import re
 
 from autograder.messages import msg
-from autograder.pytest_plugin import TestOutcome
-from autograder.results import CheckResult
-from autograder.submission import SubmissionResult
+from autograder.model import CheckResult, SubmissionResult, TestOutcome
 
 CATALOG = "report"
 

@@ -15,9 +15,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from autograder.model import SubmissionResult
 from autograder.notebook_io import write_text_atomic
 from autograder.report.summary import outcome_status
-from autograder.submission import SubmissionResult
 
 NBGRADER_COLUMNS = ("assignment", "duedate", "timestamp", "student_id", "last_name",
                     "first_name", "email", "raw_score", "late_submission_penalty", "score",

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from autograder.assignment import load
 from autograder.checks.accuracy import check_accuracy, read_metric
-from autograder.runner import run_suite
-from autograder.student import NamespaceStudent
+from autograder.grading.suite import NamespaceStudent, run_suite
 
 
 def test_threshold_both_ways():

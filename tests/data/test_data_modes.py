@@ -10,8 +10,9 @@ import time
 
 import pytest
 
-from autograder import data
 from autograder.assignment import load
+from autograder.data import caches as data
+from autograder.data import modes
 from autograder.errors import AutograderError
 
 
@@ -19,7 +20,7 @@ from autograder.errors import AutograderError
 def test_mock_mode_serves_unchanged_tfds_code_offline(name):
     import tensorflow_datasets as tfds
 
-    with data.enter_data_mode({"DATA": "mock", "MOCK_EXAMPLES": 7}):
+    with modes.enter_data_mode({"DATA": "mock", "MOCK_EXAMPLES": 7}):
         ds, info = tfds.load(name, split="train", as_supervised=True, with_info=True)
         elements = list(ds)
         test_count = sum(1 for _ in tfds.load(name, split="test", as_supervised=True))
@@ -34,10 +35,10 @@ def test_real_mode_patches_nothing_and_unknown_mode_fails():
     import tensorflow_datasets as tfds
 
     before = tfds.load
-    with data.enter_data_mode({"DATA": "tfds"}):
+    with modes.enter_data_mode({"DATA": "tfds"}):
         assert tfds.load is before
     with pytest.raises(ValueError, match="unknown DATA mode 'bogus'"):
-        data.enter_data_mode({"DATA": "bogus"})
+        modes.enter_data_mode({"DATA": "bogus"})
 
 
 def test_cache_status_reports_missing_with_fix(tmp_path, monkeypatch):
@@ -90,7 +91,8 @@ def test_cli_data_fetch_without_network_exits_2(tmp_path):
 
 
 def test_grading_full_profile_without_caches_fails_fast_before_any_student(tmp_path, monkeypatch):
-    from autograder.grader import grade_batch, grade_notebook
+    from autograder.grading.batch import grade_batch
+    from autograder.grading.pipeline import grade_notebook
 
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from autograder import data
 from autograder.checks.data_loading import check_load_data
+from autograder.data import modes
 
 
 def _tf():
@@ -68,7 +68,7 @@ def not_implemented(split, image_size=(224, 224), limit=None):
 
 @pytest.fixture(scope="module", autouse=True)
 def mock_mode():
-    with data.enter_data_mode({"DATA": "mock", "MOCK_EXAMPLES": 16}):
+    with modes.enter_data_mode({"DATA": "mock", "MOCK_EXAMPLES": 16}):
         yield
 
 

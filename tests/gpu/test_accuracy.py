@@ -26,8 +26,9 @@ from typing import Any
 
 import pytest
 
-from autograder import data, profiles
+from autograder import profiles
 from autograder.assignment import Assignment, all_names, load
+from autograder.data import caches as data
 
 METRIC_PREFIX = "AUTOGRADER_METRIC "
 
@@ -68,7 +69,7 @@ def run_reference(assignment: Assignment, profile: str, metric: str, timeout_s: 
     values = profiles.profile_values(assignment, profile)
     nb = profiles.inject(nbformat.read(assignment.notebook, as_version=4), values)
     prelude = nbformat.v4.new_code_cell(
-        "from autograder.data import enter_data_mode\n"
+        "from autograder.data.modes import enter_data_mode\n"
         f"_autograder_data_mode = enter_data_mode({values!r})")
     prelude.id = "autograder-data-mode"
     nb.cells.insert(0, prelude)

@@ -22,11 +22,9 @@ import nbformat
 import pytest
 
 from autograder.assignment import load
-from autograder.generate import build
+from autograder.authoring.generate import build
 
 pytestmark = pytest.mark.slow
-pytest.importorskip("autograder.grader",
-                    reason="autograder.grader (trusted verdict) is not importable yet")
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 NAME = "toy_assignment"

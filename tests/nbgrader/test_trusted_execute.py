@@ -16,11 +16,11 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.utils import determine_grade
 
-from autograder.generate import grade_cell_source
-from autograder.nbgrader import TrustedExecute, grade_call
-from autograder.nbgrader_cell import grade, quiet
-from autograder.pytest_plugin import TestOutcome as Outcome
-from autograder.submission import SubmissionResult
+from autograder.authoring.generate import grade_cell_source
+from autograder.model import SubmissionResult
+from autograder.model import TestOutcome as Outcome
+from autograder.nbgrader.cell import grade, quiet
+from autograder.nbgrader.preprocessors import TrustedExecute, grade_call
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 NAME = "toy_assignment"

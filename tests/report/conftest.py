@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from report_factory import make_result
 
-from autograder.submission import SubmissionResult
+from autograder.model import SubmissionResult
+from tests.support.report_factory import make_result
 
 
 @pytest.fixture

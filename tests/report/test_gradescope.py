@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from report_factory import make_result
 
 from autograder.report import results_json
 from autograder.report.gradescope import write_results_json
+from tests.support.report_factory import make_result
 
 
 def test_top_level_schema_and_scores(result):

@@ -3,18 +3,16 @@ escaping, pictures; and a real render in headless Chromium."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from report_factory import make_result
 
 from autograder.report.html import codify, picture_list, render_feedback, write_feedback
+from tests.support.report_factory import make_result
 
 MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini_assignment"
-HAS_PICTURES = importlib.util.find_spec("autograder.report.pictures") is not None
 
 
 def test_score_table_grouped_by_paso(result):
@@ -78,7 +76,6 @@ def test_raw_png_artifact_is_embedded():
     assert len(pics) == 1 and pics[0]["src"].startswith("data:image/png;base64,iVBORw0KGgo")
 
 
-@pytest.mark.skipif(not HAS_PICTURES, reason="autograder.report.pictures (helper C) not present")
 def test_pictures_from_artifacts_are_base64_png():
     pics = picture_list(make_result(artifacts=True))
     kinds = {p["kind"] for p in pics}
@@ -99,7 +96,7 @@ def test_feedback_renders_in_headless_chromium(tmp_path):
     import matplotlib.image as mpimg
     import numpy as np
 
-    page = write_feedback(make_result(artifacts=HAS_PICTURES), tmp_path / "feedback.html")
+    page = write_feedback(make_result(artifacts=True), tmp_path / "feedback.html")
     shot = tmp_path / "feedback.png"
     proc = subprocess.run(
         [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
@@ -117,7 +114,6 @@ def test_feedback_renders_in_headless_chromium(tmp_path):
     assert float(np.std(gray)) > 0.05
 
 
-@pytest.mark.skipif(not HAS_PICTURES, reason="autograder.report.pictures (helper C) not present")
 def test_failed_checks_pictures_first_and_capped():
     import numpy as np
 
@@ -172,7 +168,7 @@ def test_isolation_is_translated_in_spanish_reports(raw):
 
 
 def test_bonus_only_group_subtotal_reads_as_extra():
-    from autograder.pytest_plugin import TestOutcome
+    from autograder.model import TestOutcome
 
     r = make_result()
     r.outcomes["extra"] = TestOutcome("extra", 2, 2.0, "passed", "", "PASO 10", False, True,
@@ -186,7 +182,7 @@ def test_bonus_only_group_subtotal_reads_as_extra():
 
 
 def test_unreadable_notebook_report_says_so_once_and_never_claims_execution(tmp_path):
-    from autograder.grader import grade_notebook
+    from autograder.grading.pipeline import grade_notebook
 
     nb = tmp_path / "ana.ipynb"
     nb.write_text("{not json", encoding="utf-8")

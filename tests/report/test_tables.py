@@ -7,9 +7,8 @@ import io
 import json
 import types
 
-from report_factory import make_result
-
 from autograder.report.tables import NBGRADER_COLUMNS, grades_csv, write_grade_tables
+from tests.support.report_factory import make_result
 
 
 def _nbgrader_csv(tmp_path, rows):

@@ -1,0 +1,219 @@
+"""Grade many notebooks: one `Task` type, executors from the registry, resumable output.
+
+The driver reads each notebook's bytes once and makes a `Task` (bytes, file name, student id,
+frozen `GradingOptions`); a worker grades a task with no shared filesystem (the assignment is
+loaded once per worker). Each result is written to `OUTDIR/<student>/record.json` as soon as it
+is known (`store.StudentFolder`), then `on_result(result)` runs; a re-run reuses a record whose
+fingerprint matches (same notebook bytes, assignment and options), unless `force`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from autograder.assignment import Assignment
+from autograder.assignment import load as load_assignment
+from autograder.grading.discover import safe_id
+from autograder.grading.pipeline import (
+    GradingOptions,
+    as_assignment,
+    internal_error_result,
+    require_data,
+)
+from autograder.grading.store import StudentFolder
+from autograder.model import SubmissionResult
+
+ProgressFn = Callable[[int, int, SubmissionResult], None]
+PathLike = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One student's grading job: everything a worker needs, no shared filesystem."""
+
+    student: str
+    filename: str  # the notebook's file name (the student process sees it)
+    notebook: str  # the path shown in reports
+    data: bytes | None  # None: the file could not be read (missing, a folder, unreadable)
+    assignment_dir: str
+    options: GradingOptions
+
+
+_WORKER_ASSIGNMENTS: dict[str, Assignment] = {}
+
+
+def _worker_assignment(directory: str) -> Assignment:
+    """The assignment, loaded once per worker process."""
+    a = _WORKER_ASSIGNMENTS.get(directory)
+    if a is None:
+        a = _WORKER_ASSIGNMENTS[directory] = load_assignment(directory)
+    return a
+
+
+def grade_task(task: Task) -> SubmissionResult:
+    """Worker entry point (picklable): grade one task, never raising."""
+    from autograder.grading import pipeline
+
+    a = _worker_assignment(task.assignment_dir)
+    try:
+        if task.data is None:
+            return pipeline.grade_notebook(task.notebook, a, student_id=task.student,
+                                           **task.options.as_kwargs())
+        return pipeline.grade_source(task.data, task.filename, a, task.options,
+                                     student_id=task.student, notebook=task.notebook)
+    except Exception as exc:  # noqa: BLE001 - one notebook never stops the batch
+        return internal_error_result(task.student, task.notebook, a, task.options, exc)
+
+
+def warm_worker() -> None:
+    """Executor `setup()` hook: start this worker's zygote and import TensorFlow before the
+    first task (TF only when the sandbox preloads it: AUTOGRADER_SANDBOX_PRELOAD unset or
+    naming it)."""
+    import multiprocessing.util
+
+    from autograder.sandbox import zygote
+
+    # pool workers leave through os._exit (no atexit): stop the zygote via multiprocessing
+    multiprocessing.util.Finalize(None, zygote.shutdown, exitpriority=10)
+    zygote.get_zygote()
+    if "tensorflow" in os.environ.get("AUTOGRADER_SANDBOX_PRELOAD", "tensorflow"):
+        import tensorflow  # noqa: F401
+
+
+def student_ids(paths: Sequence[PathLike | tuple[str, PathLike]]) -> list[tuple[str, Path]]:
+    """(student id, path) pairs: explicit ids kept (made folder-safe), else the file stem;
+    duplicate stems get the parent folder's name prefixed, then a counter."""
+    pairs = [(safe_id(str(p[0])), Path(p[1])) if isinstance(p, tuple) else (None, Path(p))
+             for p in paths]
+    stems = [p.stem for s, p in pairs if s is None]
+    out: list[tuple[str, Path]] = []
+    used: set[str] = set()
+    for sid, p in pairs:
+        if sid is None:
+            sid = safe_id(f"{p.parent.name}_{p.stem}" if stems.count(p.stem) > 1 else p.stem)
+        base, n = sid, 2
+        while sid in used:
+            sid, n = f"{base}-{n}", n + 1
+        used.add(sid)
+        out.append((sid, p))
+    return out
+
+
+def make_task(student: str, path: Path, assignment: Assignment,
+              options: GradingOptions) -> Task:
+    """Read the notebook's bytes once (None when it cannot be read: the worker then reports
+    why, e.g. missing file or a folder)."""
+    try:
+        data: bytes | None = path.read_bytes()
+    except OSError:
+        data = None
+    return Task(student=student, filename=path.name, notebook=str(path), data=data,
+                assignment_dir=str(assignment.directory), options=options)
+
+
+def grade_batch(
+    paths: Sequence[PathLike | tuple[str, PathLike]],
+    assignment: Assignment | str,
+    outdir: PathLike,
+    *,
+    jobs: int = 1,
+    force: bool = False,
+    progress: bool | ProgressFn = True,
+    on_result: Callable[[SubmissionResult], None] | None = None,
+    backend: str = "local",
+    **options: Any,
+) -> list[SubmissionResult]:
+    """Grade many notebooks; returns results in input order.
+
+    `paths`: notebook paths or (student_id, path) pairs; `options`: `GradingOptions` fields.
+    `progress`: True (a bar on stderr), False, or `fn(done, total, result)`. A notebook that
+    breaks anything still gets a result with `error`; the batch continues.
+    """
+    a = as_assignment(assignment)
+    opts = GradingOptions(**options)
+    require_data(a, opts.profile)  # once per batch: a setup problem stops before any work
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    results: dict[str, SubmissionResult] = {}
+    todo: list[Task] = []
+    prints: dict[str, dict[str, Any]] = {}
+    pairs = student_ids(paths)
+    for sid, p in pairs:
+        task = make_task(sid, p, a, opts)
+        prints[sid] = opts.fingerprint(a, task.data)
+        done = None if force else StudentFolder(outdir, sid).load_record(prints[sid])
+        if done is not None:
+            results[sid] = done
+        else:
+            todo.append(task)
+    bar = progress if callable(progress) else Progress(len(pairs), quiet=not progress)
+    tick = _counter(bar, len(pairs))
+    for r in results.values():
+        tick(r)
+    executor = make_executor(jobs, backend)
+    try:
+        for task, res, exc in executor.map_unordered(grade_task, todo):
+            if res is None:
+                res = internal_error_result(task.student, task.notebook, a, task.options,
+                                            exc or RuntimeError("worker lost"))
+            StudentFolder(outdir, res.student).write_record(res, prints.get(res.student))
+            results[res.student] = res
+            if on_result is not None:
+                on_result(res)
+            tick(res)
+    finally:
+        executor.close()
+        if isinstance(bar, Progress):
+            bar.close()
+    return [results[sid] for sid, _ in pairs if sid in results]
+
+
+def make_executor(jobs: int, backend: str) -> Any:
+    from autograder.grading.executors import make_executor as make
+
+    return make(backend, jobs=jobs, setup=warm_worker)
+
+
+def _counter(progress: ProgressFn, total: int) -> Callable[[SubmissionResult], None]:
+    done = [0]
+
+    def tick(r: SubmissionResult) -> None:
+        done[0] += 1
+        progress(done[0], total, r)
+    return tick
+
+
+class Progress:
+    """The batch progress bar (tqdm on stderr; off when quiet or stderr is not a terminal);
+    callable as a `ProgressFn`."""
+
+    def __init__(self, total: int, quiet: bool = False) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, unit="nb", desc="grading", file=sys.stderr,
+                        disable=quiet or not sys.stderr.isatty(), dynamic_ncols=True)
+
+    def __call__(self, done: int, total: int, result: SubmissionResult | None = None) -> None:
+        if result is not None:
+            self.bar.set_postfix_str(result.student[:20], refresh=False)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def iter_notebooks(paths: Iterable[PathLike]) -> list[Path]:
+    """Notebook files named by `paths` (files, or folders searched recursively), sorted."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found += sorted(x for x in p.rglob("*.ipynb")
+                            if ".ipynb_checkpoints" not in x.parts)
+        else:
+            found.append(p)
+    return found

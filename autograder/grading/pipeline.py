@@ -1,0 +1,384 @@
+"""Grade one notebook: read -> lint -> inject the profile -> sandboxed run -> hidden suite.
+
+`grade_source(data, filename, assignment, options)` is the one pipeline; `grade_notebook(path,
+...)` reads a file into it. Every problem with the submission (bad file, crash, timeout,
+hostile code) becomes a `SubmissionResult` with an `error` and zero for the affected tests;
+nothing the student process prints or writes can set a score (scores are computed only from
+values the checks receive and validate). `AutograderError` is raised only for grader misuse
+(unknown assignment/profile, missing data caches for a real-data profile).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from autograder import __version__
+from autograder.assignment import Assignment, TestSpec
+from autograder.assignment import load as load_assignment
+from autograder.errors import AutograderError, BadInput, NotebookError
+from autograder.messages import msg
+from autograder.model import SubmissionResult, TestOutcome
+from autograder.sandbox.cells import RunReport
+from autograder.sandbox.host import (
+    DEFAULT_CALL_TIMEOUT,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT,
+    StudentProcess,
+)
+from autograder.sandbox.proxy import RestartingStudent, start_student
+
+INDEX_KEY = "autograder_cell_index"
+
+
+@dataclass(frozen=True)
+class GradingOptions:
+    """How a submission is graded. Frozen: a batch task carries one, and the options that
+    change scores (`SCORE_FIELDS`) are part of the resume fingerprint."""
+
+    profile: str = "ci"
+    timeout: float = DEFAULT_TIMEOUT
+    memory_mb: int = DEFAULT_MEMORY_MB
+    gpu: bool = False
+    visible_only: bool = False
+    run_all: bool = False
+    call_timeout: float = DEFAULT_CALL_TIMEOUT
+    lang: str | None = None
+
+    SCORE_FIELDS = ("profile", "gpu", "run_all", "visible_only")
+
+    def fingerprint(self, assignment: Assignment, data: bytes | None) -> dict[str, Any]:
+        """What a stored result depends on: the assignment's name, the notebook's bytes
+        (sha256; "unreadable" when None), the options in `SCORE_FIELDS`, the messages'
+        language and the kit version."""
+        digest = hashlib.sha256(data).hexdigest() if data is not None else "unreadable"
+        opts = {k: getattr(self, k) for k in self.SCORE_FIELDS}
+        return {"assignment": assignment.name, "notebook_sha256": digest, **opts,
+                "lang": self.lang or assignment.language, "version": __version__}
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def as_assignment(a: Assignment | str | os.PathLike[str]) -> Assignment:
+    return a if isinstance(a, Assignment) else load_assignment(a)
+
+
+def selected_tests(assignment: Assignment, *, gpu: bool = False,
+                   visible_only: bool = False) -> list[TestSpec]:
+    """The TestSpecs `run_suite` will run with these flags."""
+    return [t for t in assignment.tests
+            if (gpu or not t.gpu) and (not visible_only or t.visible)]
+
+
+def zero_outcomes(assignment: Assignment, message: str, *, gpu: bool,
+                  visible_only: bool) -> dict[str, TestOutcome]:
+    return {t.id: TestOutcome(id=t.id, points=t.points, score=0.0, status="error",
+                              message=message, paso=t.paso, visible=t.visible, bonus=t.bonus,
+                              gpu=t.gpu, duration=0.0)
+            for t in selected_tests(assignment, gpu=gpu, visible_only=visible_only)}
+
+
+def failed_result(student: str, notebook: str, assignment: Assignment, options: GradingOptions,
+                  error: str, test_message: str | None = None) -> SubmissionResult:
+    """A result where nothing could be graded: every selected test 0 with `test_message`."""
+    return SubmissionResult(
+        student=student, assignment=assignment.name, notebook=notebook,
+        outcomes=zero_outcomes(assignment, test_message or error, gpu=options.gpu,
+                               visible_only=options.visible_only),
+        max_score=assignment.max_score(gpu=options.gpu), error=error)
+
+
+def internal_error_result(student: str, notebook: str, assignment: Assignment,
+                          options: GradingOptions, exc: BaseException) -> SubmissionResult:
+    """The one place a grader failure becomes a student's result (max score under the same
+    options as a normal result)."""
+    detail = f"{type(exc).__name__}: {exc}"[:500]
+    error = msg("grader", "internal_error", options.lang or assignment.language, detail=detail)
+    return failed_result(student, notebook, assignment, options, error)
+
+
+def bad_input_explanation(exc: NotebookError, lang: str) -> str:
+    """Student-facing explanation of a `NotebookError`, one message per `BadInput` kind."""
+    values = dict(exc.values)
+    values.setdefault("detail", str(exc).split(": ", 1)[-1][:160])
+    return msg("grader", exc.kind.value, lang, **values)
+
+
+def _lint(nb: Any, assignment: Assignment) -> list[dict[str, Any]]:
+    from autograder.authoring.lint import lint_notebook
+
+    try:
+        return [issue.to_dict() for issue in lint_notebook(nb, assignment)]
+    except Exception as exc:  # noqa: BLE001 - lint must never stop grading
+        return [{"cell": None, "line": None, "func": None, "kind": "lint_error",
+                 "message": f"{type(exc).__name__}: {exc}"[:300]}]
+
+
+def _number_cells(nb: Any) -> Any:
+    """Copy of `nb` whose cells remember their index in the student's notebook; outputs and
+    attachments are dropped (never executed, and they can be large)."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    for i, cell in enumerate(nb.cells):
+        cell.setdefault("metadata", {})[INDEX_KEY] = i
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = []
+        cell.pop("attachments", None)
+    return nb
+
+
+def _original(indices: list[int], positions: list[Any]) -> list[int]:
+    """Executed-notebook cell positions -> the student's cell indices (injected cells dropped)."""
+    return [positions[i] for i in indices
+            if 0 <= i < len(positions) and isinstance(positions[i], int)]
+
+
+def real_data(values: dict[str, Any]) -> bool:
+    """Whether profile `values` load real tfds data (not mock data)."""
+    return str(values.get("DATA") or "").lower() in ("tfds", "real")
+
+
+def profile_values(assignment: Assignment, profile: str) -> dict[str, Any]:
+    """The profile's parameter values ({} for assignments without profiles)."""
+    if not assignment.profiles:
+        return {}
+    from autograder import profiles
+
+    return profiles.profile_values(assignment, profile)
+
+
+def require_data(assignment: Assignment, profile: str) -> None:
+    """AutograderError (a setup problem, not the student's) when a real-data profile lacks its
+    cached datasets or weights (see `data.caches.require_caches`). Called once per batch."""
+    if real_data(profile_values(assignment, profile)):
+        from autograder.data import caches
+
+        caches.require_caches(assignment, profile)
+
+
+def _sandbox_settings(values: dict[str, Any]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """Read-only binds and env for real data/weights caches (profiles that use them)."""
+    if not real_data(values):
+        return (), ()
+    try:
+        from autograder.data import caches
+
+        binds = [str(p) for p in (caches.tfds_data_dir(), caches.keras_models_dir()) if p.exists()]
+        env = dict(caches.cache_env())
+        env.setdefault("TFDS_DATA_DIR", str(caches.tfds_data_dir()))
+        env.setdefault("KERAS_HOME", str(caches.keras_models_dir().parent))
+        return tuple(binds), tuple(sorted(env.items()))
+    except Exception:  # noqa: BLE001 - no caches: the student's loading code reports it
+        return (), ()
+
+
+def grade_notebook(path: str | os.PathLike[str], assignment: Assignment | str, *,
+                   student_id: str | None = None, runner: Runner | None = None,
+                   **options: Any) -> SubmissionResult:
+    """Grade the notebook file at `path` (see `grade_source`); `options` are
+    `GradingOptions` fields (profile, timeout, memory_mb, gpu, visible_only, run_all,
+    call_timeout, lang)."""
+    a = as_assignment(assignment)
+    opts = GradingOptions(**options)
+    require_data(a, opts.profile)
+    path = Path(path)
+    try:
+        if not path.exists():
+            raise NotebookError(f"{path}: file not found", BadInput.MISSING)
+        if path.is_dir():
+            raise NotebookError(f"{path}: is a directory, not a notebook", BadInput.DIRECTORY)
+        data = path.read_bytes()
+    except NotebookError as exc:
+        return _unreadable(student_id or path.stem, str(path), a, opts, exc, time.monotonic())
+    return grade_source(data, path.name, a, opts, student_id=student_id or path.stem,
+                        notebook=str(path), runner=runner)
+
+
+def _unreadable(student: str, notebook: str, a: Assignment, opts: GradingOptions,
+                exc: NotebookError, t0: float) -> SubmissionResult:
+    lang = opts.lang or a.language
+    result = failed_result(student, notebook, a, opts,
+                           msg("grader", "bad_input", lang, detail=bad_input_explanation(exc, lang)),
+                           msg("grader", "test_not_run_unreadable", lang))
+    result.execution_time = time.monotonic() - t0
+    return result
+
+
+def grade_source(data: bytes, filename: str, assignment: Assignment | str,
+                 options: GradingOptions = GradingOptions(), *, student_id: str | None = None,
+                 notebook: str | None = None, runner: Runner | None = None) -> SubmissionResult:
+    """Grade notebook bytes: by default in a fresh sandboxed process (`SandboxRunner`).
+
+    `options.timeout`: wall-clock budget (s) for executing the notebook's cells;
+    `options.call_timeout`: per call into a student function; `options.memory_mb`: RLIMIT_AS of
+    the student process. `notebook` is the path shown in reports (default `filename`).
+    `runner=InProcessRunner()` runs trusted notebooks in this process (same result shape).
+    """
+    from autograder.notebook_io import parse_notebook
+
+    t0 = time.monotonic()
+    a = as_assignment(assignment)
+    opts = options
+    lang = opts.lang or a.language
+    student = student_id or Path(filename).stem
+    notebook = notebook or filename
+    try:
+        nb = parse_notebook(data, notebook)
+    except NotebookError as exc:
+        return _unreadable(student, notebook, a, opts, exc, t0)
+    result = SubmissionResult(student=student, assignment=a.name, notebook=notebook,
+                              max_score=a.max_score(gpu=opts.gpu))
+    result.lint = _lint(nb, a)
+    nb = _number_cells(nb)
+    values = profile_values(a, opts.profile)
+    if values:
+        from autograder import profiles
+
+        nb = profiles.inject(nb, values)
+    positions = [c.get("metadata", {}).get(INDEX_KEY) for c in nb.cells]
+    import nbformat
+
+    job = RunJob(nbformat.writes(nb), values, opts,
+                 filename if filename.endswith(".ipynb") else "submission.ipynb")
+    runner = runner or SandboxRunner()
+    try:
+        student_obj, report = runner.start(job)
+        result.isolation = runner.isolation
+        result.skipped_cells = _original(report.skipped, positions)
+        result.cell_errors = [dict(asdict(e), cell=_original([e.cell], positions)[0])
+                              for e in report.cell_errors if _original([e.cell], positions)]
+        result.error = _run_error(report, opts, lang)
+        _run_suite(result, a, student_obj, opts, lang)
+    except AutograderError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - never crash a batch on one notebook
+        failed = internal_error_result(student, notebook, a, opts, exc)
+        result.error, result.outcomes = failed.error, failed.outcomes
+    finally:
+        result.stdout_tail = runner.close()
+    result.execution_time = time.monotonic() - t0
+    return result
+
+
+@dataclass(frozen=True)
+class RunJob:
+    """A prepared notebook (profile injected, cells numbered) and how to run it."""
+
+    notebook_json: str
+    values: dict[str, Any]
+    options: GradingOptions
+    filename: str
+
+
+class Runner(Protocol):
+    """Executes a `RunJob` and provides the `student` object the hidden suite calls."""
+
+    isolation: str
+
+    def start(self, job: RunJob) -> tuple[Any, RunReport]: ...
+
+    def close(self) -> str:
+        """Stop everything started; return the tail of the notebook's output."""
+        ...
+
+
+class SandboxRunner:
+    """A fresh sandboxed student process per submission, restarted (re-running the notebook)
+    when it dies during a call (`RestartingStudent`)."""
+
+    def __init__(self) -> None:
+        self.isolation = ""
+        self._procs: list[StudentProcess] = []
+
+    def start(self, job: RunJob) -> tuple[Any, RunReport]:
+        opts = job.options
+        binds, env = _sandbox_settings(job.values)
+
+        def launch() -> tuple[StudentProcess, RunReport]:
+            proc = start_student(dict(gpu=opts.gpu, ro_binds=binds, env=env),
+                                 dict(memory_mb=opts.memory_mb, timeout=opts.timeout,
+                                      call_timeout=opts.call_timeout))
+            self._procs.append(proc)
+            return proc, proc.run_notebook(job.notebook_json, values=job.values,
+                                           run_all=opts.run_all, filename=job.filename)
+
+        proc, report = launch()
+        self.isolation = proc.zygote.isolation
+        return RestartingStudent(proc, launch if report.state == "alive" else None), report
+
+    def close(self) -> str:
+        for proc in self._procs:
+            proc.close()
+        return self._procs[-1].output() if self._procs else ""
+
+
+class InProcessRunner:
+    """Trusted notebooks only (references, the kit's own fixtures): the same cell loop
+    (`sandbox.cells.run_cells`) in this process, no sandbox, output captured."""
+
+    isolation = "none (trusted in-process executor)"
+
+    def __init__(self) -> None:
+        import contextlib
+
+        self._stack = contextlib.ExitStack()
+        self._sink: Any = None
+
+    def start(self, job: RunJob) -> tuple[Any, RunReport]:
+        import contextlib
+        import io
+        import os
+
+        from autograder.data.modes import open_data_mode
+        from autograder.grading.suite import NamespaceStudent
+        from autograder.sandbox.cells import run_cells
+
+        os.environ.setdefault("MPLBACKEND", "Agg")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        mode, setup_error = open_data_mode(job.values)
+        self._stack.enter_context(mode)  # open until close(): the suite loads data too
+        self._sink = io.StringIO()
+        ns: dict[str, Any] = {"__name__": "__main__"}
+        with contextlib.redirect_stdout(self._sink), contextlib.redirect_stderr(self._sink):
+            report = run_cells(job.notebook_json, ns, run_all=job.options.run_all,
+                               timeout=job.options.timeout)
+        report.setup_error = setup_error
+        return NamespaceStudent(ns), report
+
+    def close(self) -> str:
+        self._stack.close()
+        return self._sink.getvalue()[-4000:] if self._sink is not None else ""
+
+
+def _run_error(report: RunReport, opts: GradingOptions, lang: str) -> str | None:
+    """The notebook-level error of a run, if any."""
+    if report.state == "crashed":
+        return msg("grader", "notebook_crashed", lang)
+    if report.timed_out or report.state == "timeout":
+        return msg("grader", "notebook_timeout", lang, seconds=f"{opts.timeout:g}")
+    if report.setup_error:
+        return msg("grader", "setup_error", lang, detail=report.setup_error)
+    return None
+
+
+def _run_suite(result: SubmissionResult, a: Assignment, student: Any, opts: GradingOptions,
+               lang: str) -> None:
+    """Run the hidden suite against `student`; tests it did not run score 0 with a reason."""
+    from autograder.grading.suite import run_suite
+
+    outcomes, session = run_suite(a, student, gpu=opts.gpu, visible_only=opts.visible_only,
+                                  lang=lang)
+    result.outcomes = outcomes
+    result.artifacts = session.artifacts
+    missing = zero_outcomes(a, msg("grader", "test_not_run_error", lang) if result.error else
+                            msg("grader", "test_not_run", lang, detail="pytest"),
+                            gpu=opts.gpu, visible_only=opts.visible_only)
+    for tid, outcome in missing.items():
+        result.outcomes.setdefault(tid, outcome)
+

@@ -1,0 +1,235 @@
+"""Host side of the sandbox: one `StudentProcess` per submission, forked by the warm zygote.
+
+Trust model: the grader (this process) is trusted and runs the checks; student code runs in a
+separate process forked from the zygote (`autograder.sandbox.zygote`), isolated as
+`autograder.sandbox.isolation` describes. Each student process also gets RLIMIT_AS/CPU/FSIZE/NPROC/CORE limits, a scrubbed environment,
+a soft (in-process) and a hard (kill) wall-clock timeout for the notebook and for every call,
+and bounded output (last `OUTPUT_TAIL` bytes kept). When a submission is done, every process
+under the zygote except the zygote itself is SIGKILLed (the zygote is a child subreaper, so
+daemonised grandchildren cannot escape).
+
+Values cross as described in `autograder.sandbox.wire` (pickle only towards the guest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from autograder.errors import StudentCodeError
+from autograder.sandbox import wire
+from autograder.sandbox.cells import RunReport
+from autograder.sandbox.zygote import Zygote
+
+OUTPUT_TAIL = 64 * 1024
+GRACE_S = 10.0
+DEFAULT_MEMORY_MB = 3000
+DEFAULT_TIMEOUT = 300.0
+DEFAULT_CALL_TIMEOUT = 120.0
+DEFAULT_FSIZE_MB = 256
+
+
+class _Drain(threading.Thread):
+    """Reads a student's stdout/stderr pipe to the end, keeping only the last bytes."""
+
+    def __init__(self, fd: int, keep: int = OUTPUT_TAIL) -> None:
+        super().__init__(daemon=True)
+        self.fd, self.keep = fd, keep
+        self.tail = bytearray()
+        self.total = 0
+        self.start()
+
+    def run(self) -> None:
+        try:
+            while True:
+                chunk = os.read(self.fd, 1 << 16)
+                if not chunk:
+                    break
+                self.total += len(chunk)
+                self.tail += chunk
+                if len(self.tail) > 2 * self.keep:
+                    del self.tail[: len(self.tail) - self.keep]
+        except OSError:
+            pass
+        finally:
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+
+    def text(self) -> str:
+        data = bytes(self.tail[-self.keep:])
+        prefix = f"[... {self.total - len(data)} bytes omitted ...]\n" if self.total > len(data) else ""
+        return prefix + data.decode("utf-8", errors="replace")
+
+
+class StudentProcess:
+    """One submission's sandboxed process: run its notebook, then proxy calls into it."""
+
+    def __init__(self, zygote: Zygote, *, memory_mb: int = DEFAULT_MEMORY_MB,
+                 timeout: float = DEFAULT_TIMEOUT, call_timeout: float = DEFAULT_CALL_TIMEOUT,
+                 fsize_mb: int = DEFAULT_FSIZE_MB, max_bytes: int = wire.DEFAULT_MAX_BYTES) -> None:
+        self.zygote = zygote
+        self.timeout, self.call_timeout, self.max_bytes = timeout, call_timeout, max_bytes
+        self.state = "alive"  # "alive" | "timeout" | "crashed" | "closed"
+        self.detail = ""
+        # RLIMIT_CPU is a backstop (the wall-clock timeouts are the real bound); CPU time adds up
+        # over all cores, so scale it. RLIMIT_AS breaks CUDA's address-space reservations: GPU
+        # zygotes get no AS limit.
+        cpu_s = int((timeout + 20 * call_timeout + 60) * (os.cpu_count() or 1))
+        if zygote.gpu:
+            memory_mb = 0
+        t0 = time.monotonic()
+        self.sock, out_fd, self.root = zygote.spawn({"memory_mb": memory_mb, "cpu_s": cpu_s,
+                                                     "fsize_mb": fsize_mb})
+        self.spawn_s = time.monotonic() - t0
+        self._out = _Drain(out_fd)
+        self._tmp = tempfile.mkdtemp(prefix="autograder-returns-")
+        self._models: dict[int, tuple[str, Any]] = {}
+        self._sent: set[str] = set()
+
+    # lifecycle --------------------------------------------------------------------------------
+    def run_notebook(self, notebook_json: str, *, values: dict[str, Any] | None = None,
+                     run_all: bool = False, filename: str = "submission.ipynb") -> RunReport:
+        """Execute the notebook in the student process; the child's report (validated and
+        bounded) with `state` set: "alive", "timeout" or "crashed"."""
+        job = {"notebook": notebook_json, "values": values or {}, "run_all": run_all,
+               "timeout": self.timeout, "filename": filename}
+        try:
+            wire.send_msg(self.sock, {"op": "run"}, {"job": pickle.dumps(job)})
+            header, _ = wire.recv_msg(self.sock, timeout=self.timeout + GRACE_S,
+                                      max_bytes=self.max_bytes)
+        except TimeoutError:
+            self._die("timeout", f"{self.timeout:g}")
+            return RunReport(timed_out=True, state="timeout")
+        except (EOFError, OSError, wire.WireError) as exc:
+            self._die("crashed", str(exc))
+            return RunReport(state="crashed")
+        report = RunReport.from_wire(header)
+        report.state = self.state
+        return report
+
+    def _die(self, state: str, detail: str) -> None:
+        if self.state == "alive":
+            self.state, self.detail = state, detail
+        self.zygote.kill_students(self.root)  # None (not identified): kill all students
+
+    def output(self) -> str:
+        return self._out.text()
+
+    def close(self) -> None:
+        """Kill the student process tree and free everything (idempotent)."""
+        if self.state != "closed":
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+            self.zygote.kill_students(self.root)
+            self._out.join(timeout=5)
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            if self.state == "alive":
+                self.state = "closed"
+
+    # requests ---------------------------------------------------------------------------------
+    def _check_alive(self, func: str) -> None:
+        if self.state == "timeout":
+            raise StudentCodeError("timeout", func, self.detail or f"{self.timeout:g}")
+        if self.state != "alive":
+            raise StudentCodeError("crashed", func, "the student process is no longer running",
+                                   exc_type="crash")
+
+    def _request(self, header: dict[str, Any], blobs: dict[str, bytes], func: str,
+                 timeout: float, callables: list[Callable[..., Any]] | None = None
+                 ) -> tuple[dict[str, Any], dict[str, bytes]]:
+        self._check_alive(func)
+        deadline = time.monotonic() + timeout + GRACE_S
+        try:
+            wire.send_msg(self.sock, header, blobs)
+            while True:
+                left = deadline - time.monotonic()
+                rh, rb = wire.recv_msg(self.sock, timeout=max(left, 0.01),
+                                       max_bytes=self.max_bytes)
+                if rh.get("op") != "callback":
+                    return rh, rb
+                self._callback(rh, rb, callables or [])
+        except TimeoutError:
+            self._die("timeout", f"{timeout:g}")
+            raise StudentCodeError("timeout", func, f"{timeout:g}") from None
+        except wire.WireError as exc:
+            self._die("crashed", str(exc))
+            kind = "bad_return" if "larger than" in str(exc) else "crashed"
+            raise StudentCodeError(kind, func, f"invalid reply: {exc}", exc_type="BadReturn") from None
+        except (EOFError, OSError) as exc:
+            self._die("crashed", str(exc))
+            raise StudentCodeError("crashed", func, "the student process died",
+                                   exc_type="crash") from None
+
+    def _callback(self, header: dict[str, Any], blobs: dict[str, bytes],
+                  callables: list[Callable[..., Any]]) -> None:
+        """The student called a checker-provided function: run it here, reply with its value."""
+        try:
+            index = header.get("index")
+            if not isinstance(index, int) or not 0 <= index < len(callables):
+                raise ValueError("unknown callback")
+            args, kwargs = wire.decode_return(header.get("value"), blobs, self._tmp)
+            if not isinstance(args, list) or not isinstance(kwargs, dict):
+                raise ValueError("malformed callback arguments")
+            value = callables[index](*args, **{str(k): v for k, v in kwargs.items()})
+            data = pickle.dumps(wire.encode_args(value, self._model_bytes, []))
+            wire.send_msg(self.sock, {"ok": True}, {"value": data})
+        except Exception as exc:  # noqa: BLE001 - report to the student's call
+            wire.send_msg(self.sock, {"ok": False, "detail": f"{type(exc).__name__}: {exc}"[:300]})
+
+    def has(self, func: str) -> bool:
+        header, _ = self._request({"op": "has", "func": func}, {}, func, 30)
+        return bool(header.get("has"))
+
+    def call(self, func: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Call student function `func`; returns plain data or raises StudentCodeError."""
+        callables: list[Callable[..., Any]] = []
+        payload = pickle.dumps((wire.encode_args(list(args), self._model_bytes, callables),
+                                wire.encode_args(dict(kwargs), self._model_bytes, callables)))
+        header, blobs = self._request({"op": "call", "func": func, "timeout": self.call_timeout},
+                                      {"args": payload}, func, self.call_timeout, callables)
+        return self._result(func, header, blobs)
+
+    def get(self, name: str) -> Any:
+        """A top-level value of the student's namespace (same encoding as return values)."""
+        header, blobs = self._request({"op": "get", "func": name, "timeout": self.call_timeout},
+                                      {}, name, self.call_timeout)
+        return self._result(name, header, blobs)
+
+    def _result(self, func: str, header: dict[str, Any], blobs: dict[str, bytes]) -> Any:
+        if not header.get("ok"):
+            kind = str(header.get("kind", "raised"))
+            if kind not in ("not_implemented", "missing", "timeout", "raised", "bad_return"):
+                kind = "raised"
+            raise StudentCodeError(kind, func, str(header.get("detail", ""))[:300],
+                                   exc_type=str(header.get("exc_type", ""))[:100])
+        try:
+            return wire.decode_return(header.get("value"), blobs, self._tmp)
+        except wire.BadReturn as exc:
+            raise StudentCodeError("bad_return", func, str(exc)[:300],
+                                   exc_type="BadReturn") from None
+
+    def _model_bytes(self, model: Any) -> tuple[str, bytes | None]:
+        """Serialise a checker's keras model once per submission (keyed by id and weights)."""
+        h = hashlib.blake2b(digest_size=16)
+        for w in model.weights:
+            h.update(memoryview(w.numpy()).cast("B"))
+        key = f"{id(model)}-{h.hexdigest()}"
+        self._models[id(model)] = (key, model)  # keep it alive so id() stays unique
+        if key in self._sent:
+            return key, None
+        path = os.path.join(self._tmp, f"arg-{len(self._sent)}.keras")
+        model.save(path)
+        self._sent.add(key)
+        return key, Path(path).read_bytes()

@@ -1,3 +1,0 @@
-"""Fixtures for the CLI tests (notebooks and the engine stand-in live in cli_helpers.py)."""
-
-from cli_helpers import fake_engine  # noqa: F401 - re-exported as a fixture
