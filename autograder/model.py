@@ -11,6 +11,24 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Status = Literal["passed", "wrong", "not_implemented", "error"]
+PictureKind = Literal["heatmap", "augmentation", "png"]
+
+
+@dataclass
+class Picture:
+    """A picture for the feedback page, held in memory only (never serialised to JSON).
+
+    - "heatmap": `heatmap` (the student's map) over `image`, beside `reference` when given;
+    - "augmentation": `images`, a grid of augmented samples;
+    - "png": `png`, ready-made bytes.
+    """
+
+    kind: PictureKind
+    image: Any = None
+    heatmap: Any = None
+    reference: Any = None
+    images: Any = None
+    png: bytes | None = None
 
 
 @dataclass
@@ -18,8 +36,8 @@ class CheckResult:
     """Outcome of one property check on one student function.
 
     `score` is in [0, max_score]; `message` is student-facing (already in the assignment's
-    language); `details` holds the numbers found (JSON-serialisable); `artifacts` holds arrays
-    for pictures in the feedback report (never serialised to JSON).
+    language); `details` holds the numbers found (JSON-serialisable); `picture` is what the
+    feedback page shows for this check (never serialised to JSON).
     """
 
     name: str
@@ -30,10 +48,10 @@ class CheckResult:
     hint: str = ""
     details: dict[str, Any] = field(default_factory=dict)
     status: Status = "passed"
-    artifacts: dict[str, Any] = field(default_factory=dict, repr=False)
+    picture: Picture | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe dict (artifacts dropped, numpy scalars converted)."""
+        """JSON-safe dict (picture dropped, numpy scalars converted)."""
         return {
             "name": self.name,
             "passed": self.passed,
@@ -132,7 +150,7 @@ class SubmissionResult:
     isolation: str = ""  # e.g. "bubblewrap (read-only root, no network, pid namespace)"
     execution_time: float = 0.0
     stdout_tail: str = ""
-    artifacts: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    pictures: dict[str, dict[str, Picture]] = field(default_factory=dict, repr=False)  # test -> check
 
     @property
     def score(self) -> float:

@@ -12,11 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checks._common import failed, passed, skipped
-from autograder.checks.base import call_student
+from autograder.checks.base import call_student, failed, passed, skipped
 from autograder.exchange import as_model, to_numpy
 from autograder.messages import DEFAULT_LANG
-from autograder.model import CheckResult
+from autograder.model import CheckResult, Picture
 
 CAT = "augment"
 CHECKS = ["augment_returns", "augment_kinds", "augment_inference", "augment_training",
@@ -132,7 +131,7 @@ def check_augmentation(make_augmentation: Callable | None, *,
                    failed(CAT, "augment_training", lang))
     preview = _preview(model) if shapes_ok else None
     if preview is not None:
-        results[-1].artifacts["augmented"] = preview
+        results[-1].picture = Picture("augmentation", images=preview)
     lo = min(float(o.min()) for o in outs)
     hi = min(float(o.max()) for o in outs)  # the darkest call must still reach mid-range
     dtypes = sorted({str(o.dtype) for o in outs})

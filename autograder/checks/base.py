@@ -1,12 +1,18 @@
-"""Helpers every check uses: calling student code safely and turning failures into results."""
+"""The one way to write a check: call student code safely, turn outcomes into results.
+
+- `call_student(fn, func, check, lang, *args)` -> (value, None) or (None, failing result);
+- `failed(catalog, name, lang, key, **values)` / `passed(...)`: results whose messages and hints
+  come from the `autograder/messages/<catalog>.toml` entries;
+- `skipped(names, cause)` / `skipped_after(name, cause)`: dependent checks that could not run.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograder.errors import StudentCodeError
-from autograder.messages import msg
+from autograder.messages import catalog, msg
 from autograder.model import CheckResult
 
 
@@ -74,3 +80,41 @@ def skipped_after(check: str, failed: CheckResult, max_score: float = 1.0) -> Ch
     """A dependent check that cannot run because `failed` (same function) already failed."""
     return CheckResult(check, False, 0.0, max_score, failed.message, failed.hint, {},
                        failed.status)
+
+
+def failed(cat: str, name: str, lang: str, key: str | None = None, *,
+           hint_key: str | None = None, **values: Any) -> CheckResult:
+    """Failing result named `name`; message `cat:key` (default: name), hint `cat:hint_key`
+    (default `key_hint` when the catalog has it; "" for none). The hint is kept separate:
+    reports print it once, after the message. Plain `values` go into `details`."""
+    key = key or name
+    hint_key = f"{key}_hint" if hint_key is None else hint_key
+    hint = msg(cat, hint_key, lang, **values) if hint_key and hint_key in catalog(cat) else ""
+    text = msg(cat, key, lang, **values)
+    result = CheckResult.fail(name, text, hint=hint)
+    result.details.update({k: v for k, v in values.items() if _plain(v)})
+    return result
+
+
+def passed(cat: str, name: str, lang: str, key: str | None = None,
+           **details: Any) -> CheckResult:
+    """Passing result with the catalog's `key` message (default `<name>_ok`, if any) and the
+    numbers found."""
+    key = key or f"{name}_ok"
+    text = msg(cat, key, lang, **details) if key in catalog(cat) else ""
+    result = CheckResult.ok(name, text)
+    result.details.update({k: v for k, v in details.items() if _plain(v)})
+    return result
+
+
+def skipped(names: Sequence[str], cause: CheckResult) -> list[CheckResult]:
+    """Dependent checks that cannot run because `cause` failed: same message and status."""
+    return [skipped_after(n, cause) for n in names]
+
+
+def _plain(v: Any) -> bool:
+    import numpy as np
+
+    if isinstance(v, np.ndarray):
+        return v.size <= 64
+    return isinstance(v, (int, float, str, bool, list, tuple, type(None), np.generic))

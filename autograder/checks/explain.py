@@ -29,7 +29,7 @@ from autograder.checks import reference_explain as ref
 from autograder.checks.base import call_student, skipped_after
 from autograder.exchange import to_numpy
 from autograder.messages import DEFAULT_LANG, msg
-from autograder.model import CheckResult
+from autograder.model import CheckResult, Picture
 
 CAT = "explain"
 MASS_MIN = 0.75          # share of the map's mass in the evidence quadrant (reference: >= 0.87)
@@ -210,7 +210,7 @@ def _top_class(fn, method: _Method, case: km.Case, none_map: np.ndarray,
 def _localization(fn, method: _Method, case: km.Case, lang: str) -> CheckResult:
     check = f"{method.prefix}_localization"
     masses: dict[int, float] = {}
-    artifacts: dict[str, Any] = {}
+    picture: Picture | None = None
     for cls in range(km.NUM_QUADRANT_CLASSES):
         cam, fail = _heatmap(fn, method, check, lang, case, cls)
         if fail is not None:
@@ -220,29 +220,29 @@ def _localization(fn, method: _Method, case: km.Case, lang: str) -> CheckResult:
         mass = float(cam[region].sum() / max(cam.sum(), 1e-12))
         masses[cls] = mass
         if cls == km.BLOB_INTENSITY.index(max(km.BLOB_INTENSITY)):
-            artifacts = _artifacts(case, cam, method, cls)
+            picture = _picture(case, cam, method, cls)
         if not peak_in or mass < MASS_MIN:
             quadrant = msg(CAT, f"quadrant_{km.QUADRANT_OF_CLASS[cls]}", lang)
             res = CheckResult.fail(
                 check, msg(CAT, "cam_localization", lang, cls=cls, quadrant=quadrant,
                            need=MASS_MIN, peak_in=peak_in, mass=mass),
                 msg(CAT, "hint_localization", lang), target=cls, peak_in=peak_in, mass=mass)
-            res.artifacts = _artifacts(case, cam, method, cls)
+            res.picture = _picture(case, cam, method, cls)
             return res
     res = CheckResult.ok(check, msg(CAT, "cam_localization_ok", lang, n=len(masses),
                                     mass=min(masses.values())), masses=masses)
-    res.artifacts = artifacts
+    res.picture = picture
     return res
 
 
-def _artifacts(case: km.Case, cam: np.ndarray, method: _Method, cls: int | None) -> dict[str, Any]:
-    """Arrays for the feedback picture: display image, student map, reference map."""
+def _picture(case: km.Case, cam: np.ndarray, method: _Method, cls: int | None) -> Picture:
+    """The feedback picture: display image, student map, reference map."""
     reference = ref.gradcam(case.image, case.model, case.layer_name, cls,
                             plus_plus=method.plus_plus)
     image = case.image[0]
     if image.shape[-1] not in (1, 3):
         image = image.sum(axis=-1)
-    return {"image": image, "heatmap": cam.astype("float32"), "reference": reference}
+    return Picture("heatmap", image=image, heatmap=cam.astype("float32"), reference=reference)
 
 
 def _reference(fn, method: _Method, lang: str, seed: int) -> CheckResult:
@@ -251,7 +251,7 @@ def _reference(fn, method: _Method, lang: str, seed: int) -> CheckResult:
     check = f"{method.prefix}_reference"
     need = SPEARMAN_MIN[method.prefix]
     rhos: list[float] = []
-    artifacts: dict[str, Any] = {}
+    picture: Picture | None = None
     for net, case, expected in _reference_nets(method, seed):
         cam, fail = _heatmap(fn, method, check, lang, case, None)
         if fail is not None:
@@ -260,18 +260,18 @@ def _reference(fn, method: _Method, lang: str, seed: int) -> CheckResult:
         rho = -1.0 if not np.isfinite(rho) else rho
         rhos.append(rho)
         if net == 0:
-            artifacts = {"image": case.image[0], "heatmap": cam.astype("float32"),
-                         "reference": expected}
+            picture = Picture("heatmap", image=case.image[0], heatmap=cam.astype("float32"),
+                              reference=expected)
         if rho < need:
             hint = msg(CAT, "hint_reference_pp" if method.plus_plus else "hint_reference", lang)
             res = CheckResult.fail(check, msg(CAT, "cam_reference", lang, net=net, need=need,
                                               rho=rho), hint, net=net, spearman=rho)
-            res.artifacts = {"image": case.image[0], "heatmap": cam.astype("float32"),
-                             "reference": expected}
+            res.picture = Picture("heatmap", image=case.image[0], heatmap=cam.astype("float32"),
+                                  reference=expected)
             return res
     res = CheckResult.ok(check, msg(CAT, "cam_reference_ok", lang, n=len(rhos), rho=min(rhos)),
                          spearman=rhos)
-    res.artifacts = artifacts
+    res.picture = picture
     return res
 
 
@@ -359,8 +359,8 @@ def _plus_plus_differs(fn, lang: str) -> CheckResult:
                                           need=PP_BLOB_MIN, found=found, ref=ref_value),
                                msg(CAT, "hint_pp_vs_gradcam", lang), blob_mean=found,
                                reference_blob_mean=ref_value)
-        res.artifacts = {"image": case.image[0].sum(axis=-1), "heatmap": cam.astype("float32"),
-                         "reference": expected}
+        res.picture = Picture("heatmap", image=case.image[0].sum(axis=-1),
+                              heatmap=cam.astype("float32"), reference=expected)
         return res
     return CheckResult.ok(check, msg(CAT, "pp_vs_gradcam_ok", lang, found=found),
                           blob_mean=found, reference_blob_mean=ref_value)
@@ -385,10 +385,9 @@ def check_integrated_gradients(fn: Callable[..., Any] | None, *, lang: str = DEF
     results = [CheckResult.ok("ig_contract", msg(CAT, "ig_contract_ok", lang, found=image.shape))]
     results.append(_completeness("ig_completeness", attr, f_x[top] - f_0[top], top, m_steps,
                                  msg(CAT, "what_top", lang), lang))
-    results[-1].artifacts = {
-        "image": image, "attribution": _attribution_map(attr),
-        "reference": _attribution_map(ref.integrated_gradients(model, image, top,
-                                                               m_steps=m_steps))}
+    results[-1].picture = Picture(
+        "heatmap", image=image, heatmap=_attribution_map(attr),
+        reference=_attribution_map(ref.integrated_gradients(model, image, top, m_steps=m_steps)))
     results.append(_ig_baseline(fn, model, image, attr, top, f_x, probs, m_steps, lang))
     results.append(_ig_ignored(attr, mask, lang))
     results.append(_ig_target(fn, model, image, top, f_x, f_0, m_steps, lang))

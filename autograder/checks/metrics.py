@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checks.base import call_student, skipped_after
+from autograder.checks.base import call_student, failed, passed, skipped
 from autograder.exchange import as_model, to_numpy
 from autograder.messages import DEFAULT_LANG, msg
 from autograder.model import CheckResult
@@ -45,25 +45,9 @@ from autograder.model import CheckResult
 CATALOG = "metrics"
 
 
-def _fail(name: str, key: str, lang: str, hint_key: str | None = None, **values: Any) -> CheckResult:
-    hint = msg(CATALOG, hint_key, lang) if hint_key else ""
-    result = CheckResult.fail(name, msg(CATALOG, key, lang, **values), hint)
-    result.details.update(_plain(values))
-    return result
-
-
-def _ok(name: str, lang: str, **values: Any) -> CheckResult:
-    result = CheckResult.ok(name, msg(CATALOG, "ok", lang))
-    result.details.update(_plain(values))
-    return result
-
-
-def _plain(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if isinstance(v, (int, float, str, list, tuple))}
-
-
-def _skip_rest(names: Sequence[str], failed: CheckResult) -> list[CheckResult]:
-    return [failed] + [skipped_after(n, failed) for n in names[1:]]
+def _failed_first(names: Sequence[str], first: CheckResult) -> list[CheckResult]:
+    """`first` failed: it and every later check of the sequence score 0 with its message."""
+    return [first, *skipped(names[1:], first)]
 
 
 def _as_array(value: Any) -> np.ndarray | None:
@@ -127,27 +111,28 @@ def check_tta(tta_predict: Callable[..., Any] | None, *, lang: str = DEFAULT_LAN
     """TTA returns per-row probability distributions averaging original + horizontal flip."""
     model = tta_model(num_classes, seed=seed)
     images = tta_images(seed=seed)
-    value, failed = call_student(tta_predict, "tta_predict", TTA_CHECKS[0], lang, model,
+    value, problem = call_student(tta_predict, "tta_predict", TTA_CHECKS[0], lang, model,
                                  images.copy())
-    if failed:
-        return _skip_rest(TTA_CHECKS, failed)
+    if problem:
+        return _failed_first(TTA_CHECKS, problem)
     out = _as_array(value)
     batch = images.shape[0]
     if out is None or out.shape != (batch, num_classes):
         found = "None" if out is None else str(tuple(out.shape))
-        return _skip_rest(TTA_CHECKS, _fail("tta_shape", "tta_shape", lang, "tta_shape_hint",
-                                            expected=str((batch, num_classes)), found=found))
+        return _failed_first(TTA_CHECKS, failed(CATALOG, "tta_shape", lang, "tta_shape",
+                                                hint_key="tta_shape_hint",
+                                                expected=str((batch, num_classes)), found=found))
     if not np.all(np.isfinite(out)):
-        return _skip_rest(TTA_CHECKS, _fail("tta_shape", "not_finite", lang, None,
-                                            func="tta_predict"))
-    results = [_ok("tta_shape", lang)]
+        return _failed_first(TTA_CHECKS, failed(CATALOG, "tta_shape", lang, "not_finite",
+                                                hint_key="", func="tta_predict"))
+    results = [passed(CATALOG, "tta_shape", lang, "ok")]
     sums = out.sum(axis=1)
     if out.min() < -1e-5 or np.abs(sums - 1).max() > 1e-3:
-        results.append(_fail("tta_probabilities", "tta_probabilities", lang,
-                             "tta_probabilities_hint", low=float(out.min()),
-                             sum_min=float(sums.min()), sum_max=float(sums.max())))
+        results.append(failed(CATALOG, "tta_probabilities", lang, "tta_probabilities",
+                              hint_key="tta_probabilities_hint", low=float(out.min()),
+                              sum_min=float(sums.min()), sum_max=float(sums.max())))
     else:
-        results.append(_ok("tta_probabilities", lang))
+        results.append(passed(CATALOG, "tta_probabilities", lang, "ok"))
     p0 = _softmax_predict(model, images)
     ph = _softmax_predict(model, images[:, :, ::-1])
     basis = np.stack([p0.ravel(), ph.ravel()], axis=1)
@@ -156,18 +141,19 @@ def check_tta(tta_predict: Callable[..., Any] | None, *, lang: str = DEFAULT_LAN
     details = dict(w_original=round(float(w0), 4), w_hflip=round(float(wh), 4),
                    residual=round(residual, 4))
     if residual > 0.1:
-        results.append(_fail("tta_average", "tta_unexplained", lang, "tta_average_hint",
-                             **details))
+        results.append(failed(CATALOG, "tta_average", lang, "tta_unexplained",
+                              hint_key="tta_average_hint", **details))
     elif wh < 0.1:
-        results.append(_fail("tta_average", "tta_no_hflip", lang, "tta_average_hint", **details))
+        results.append(failed(CATALOG, "tta_average", lang, "tta_no_hflip",
+                              hint_key="tta_average_hint", **details))
     elif w0 < 0.1:
-        results.append(_fail("tta_average", "tta_no_original", lang, "tta_average_hint",
-                             **details))
+        results.append(failed(CATALOG, "tta_average", lang, "tta_no_original",
+                              hint_key="tta_average_hint", **details))
     elif abs(w0 + wh - 1) > 0.05:
-        results.append(_fail("tta_average", "tta_not_mean", lang, "tta_probabilities_hint",
-                             **details))
+        results.append(failed(CATALOG, "tta_average", lang, "tta_not_mean",
+                              hint_key="tta_probabilities_hint", **details))
     else:
-        results.append(_ok("tta_average", lang, **details))
+        results.append(passed(CATALOG, "tta_average", lang, "ok", **details))
     return results
 
 
@@ -229,28 +215,30 @@ def check_classification_metrics(classification_metrics: Callable[..., Any] | No
     """Compare confusion matrix, accuracy and macro P/R/F1 with `reference_metrics`."""
     fn = "classification_metrics"
     y_true, y_pred = metrics_case(seed, num_classes)
-    value, failed = call_student(classification_metrics, fn, METRIC_CHECKS[0], lang,
+    value, problem = call_student(classification_metrics, fn, METRIC_CHECKS[0], lang,
                                  y_true.copy(), y_pred.copy(), num_classes)
-    if failed:
-        return _skip_rest(METRIC_CHECKS, failed)
+    if problem:
+        return _failed_first(METRIC_CHECKS, problem)
     if not isinstance(value, dict) or any(k not in value for k in METRIC_KEYS):
         found = sorted(map(str, value)) if isinstance(value, dict) else type(value).__name__
-        return _skip_rest(METRIC_CHECKS, _fail("metrics_keys", "metrics_keys", lang, None,
-                                               expected=list(METRIC_KEYS), found=str(found)))
+        return _failed_first(METRIC_CHECKS, failed(CATALOG, "metrics_keys", lang, "metrics_keys",
+                                                   hint_key="", expected=list(METRIC_KEYS),
+                                                   found=str(found)))
     ref = reference_metrics(y_true, y_pred, num_classes)
-    results = [_ok("metrics_keys", lang)]
+    results = [passed(CATALOG, "metrics_keys", lang, "ok")]
     cm = _as_array(value["confusion_matrix"])
     if cm is None or cm.shape != ref["confusion_matrix"].shape:
-        results.append(_fail("metrics_confusion_matrix", "cm_shape", lang, "cm_hint",
-                             expected=str(ref["confusion_matrix"].shape),
-                             found="?" if cm is None else str(cm.shape)))
+        results.append(failed(CATALOG, "metrics_confusion_matrix", lang, "cm_shape",
+                              hint_key="cm_hint", expected=str(ref["confusion_matrix"].shape),
+                              found="?" if cm is None else str(cm.shape)))
     elif np.array_equal(cm, ref["confusion_matrix"]):
-        results.append(_ok("metrics_confusion_matrix", lang))
+        results.append(passed(CATALOG, "metrics_confusion_matrix", lang, "ok"))
     elif np.array_equal(cm, ref["confusion_matrix"].T):
-        results.append(_fail("metrics_confusion_matrix", "cm_transposed", lang, "cm_hint"))
+        results.append(failed(CATALOG, "metrics_confusion_matrix", lang, "cm_transposed",
+                              hint_key="cm_hint"))
     else:
-        results.append(_fail("metrics_confusion_matrix", "cm_values", lang, "cm_hint",
-                             cells=int((cm != ref["confusion_matrix"]).sum())))
+        results.append(failed(CATALOG, "metrics_confusion_matrix", lang, "cm_values",
+                              hint_key="cm_hint", cells=int((cm != ref["confusion_matrix"]).sum())))
     micro = ref["accuracy"]
     for key, check, hint in (("accuracy", "metrics_accuracy", "accuracy_hint"),
                              ("precision_macro", "metrics_precision", "macro_hint"),
@@ -259,7 +247,7 @@ def check_classification_metrics(classification_metrics: Callable[..., Any] | No
         found = _scalar(value[key])
         expected = ref[key]
         if found is not None and abs(found - expected) <= 1e-4:
-            results.append(_ok(check, lang, found=found))
+            results.append(passed(CATALOG, check, lang, "ok", found=found))
             continue
         note = ""
         if found is not None and key != "accuracy" and abs(found - micro) <= 1e-4:
@@ -268,8 +256,8 @@ def check_classification_metrics(classification_metrics: Callable[..., Any] | No
             other = ref["recall_macro" if key == "precision_macro" else "precision_macro"]
             if abs(found - other) <= 1e-4:
                 note = msg(CATALOG, "looks_swapped", lang)
-        results.append(_fail(check, "metric_value", lang, hint, metric=key, expected=expected,
-                             found="?" if found is None else found, note=note))
+        results.append(failed(CATALOG, check, lang, "metric_value", hint_key=hint or "", metric=key,
+                              expected=expected, found="?" if found is None else found, note=note))
     results.append(_check_zero_division(classification_metrics, lang, seed, num_classes))
     return results
 
@@ -280,16 +268,16 @@ def _check_zero_division(fn: Callable[..., Any] | None, lang: str, seed: int,
     name = "metrics_zero_division"
     missing = num_classes - 1
     y_true, y_pred = metrics_case(seed + 1, num_classes, never_predicted=missing)
-    value, failed = call_student(fn, "classification_metrics", name, lang, y_true.copy(),
+    value, problem = call_student(fn, "classification_metrics", name, lang, y_true.copy(),
                                  y_pred.copy(), num_classes)
-    if failed:
-        return failed
+    if problem:
+        return problem
     ref = reference_metrics(y_true, y_pred, num_classes)
     found = _scalar(value.get("precision_macro")) if isinstance(value, dict) else None
     if found is not None and abs(found - ref["precision_macro"]) <= 1e-4:
-        return _ok(name, lang, found=found)
-    return _fail(name, "zero_division", lang, "zero_division_hint", cls=missing,
-                 expected=ref["precision_macro"], found="?" if found is None else found)
+        return passed(CATALOG, name, lang, "ok", found=found)
+    return failed(CATALOG, name, lang, "zero_division", hint_key="zero_division_hint", cls=missing,
+                  expected=ref["precision_macro"], found="?" if found is None else found)
 
 
 # ------------------------------------------------------------------------------- top-k ---
@@ -311,10 +299,10 @@ def check_top_k(top_k: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, s
     probs = topk_case(seed)
     results: list[CheckResult] = []
     for k, kwargs in ((5, {}), (3, {"k": 3})):
-        value, failed = call_student(top_k, "top_k", TOPK_CHECKS[0], lang, probs.copy(),
+        value, problem = call_student(top_k, "top_k", TOPK_CHECKS[0], lang, probs.copy(),
                                      **kwargs)
-        if failed:
-            return _skip_rest(TOPK_CHECKS, failed)
+        if problem:
+            return _failed_first(TOPK_CHECKS, problem)
         part = _check_topk_value(value, probs, k, lang)
         if any(not r.passed for r in part):
             return part
@@ -325,34 +313,38 @@ def check_top_k(top_k: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, s
 def _check_topk_value(value: Any, probs: np.ndarray, k: int, lang: str) -> list[CheckResult]:
     batch = probs.shape[0]
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        return _skip_rest(TOPK_CHECKS, _fail("topk_shape", "topk_return", lang, "topk_hint",
-                                             found=type(value).__name__))
+        return _failed_first(TOPK_CHECKS, failed(CATALOG, "topk_shape", lang, "topk_return",
+                                                 hint_key="topk_hint", found=type(value).__name__))
     idx, vals = _as_array(value[0]), _as_array(value[1])
     if idx is None or vals is None or idx.shape != (batch, k) or vals.shape != (batch, k):
         found = [None if a is None else tuple(a.shape) for a in (idx, vals)]
-        return _skip_rest(TOPK_CHECKS, _fail("topk_shape", "topk_shape", lang, "topk_hint",
-                                             k=k, expected=str((batch, k)), found=str(found)))
+        return _failed_first(TOPK_CHECKS, failed(CATALOG, "topk_shape", lang, "topk_shape",
+                                                 hint_key="topk_hint", k=k,
+                                                 expected=str((batch, k)), found=str(found)))
     if np.any(np.abs(idx - np.round(idx)) > 0) or idx.min() < 0 or idx.max() >= probs.shape[1]:
         swapped = np.all(np.abs(vals - np.round(vals)) == 0)
         key = "topk_swapped" if swapped else "topk_indices"
-        return _skip_rest(TOPK_CHECKS, _fail("topk_shape", key, lang, "topk_hint"))
+        return _failed_first(TOPK_CHECKS, failed(CATALOG, "topk_shape", lang, key,
+                                                 hint_key="topk_hint"))
     idx = idx.astype(int)
-    results = [_ok("topk_shape", lang)]
+    results = [passed(CATALOG, "topk_shape", lang, "ok")]
     ref = np.argsort(-probs, axis=1)[:, :k]
     gathered = np.take_along_axis(probs, idx, axis=1)
     same_set = all(set(idx[i]) == set(ref[i]) for i in range(batch))
     if not same_set:
         smallest = all(set(idx[i]) == set(np.argsort(probs[i])[:k]) for i in range(batch))
-        results.append(_fail("topk_values", "topk_smallest" if smallest else "topk_set", lang,
-                             "topk_hint", k=k))
+        results.append(failed(CATALOG, "topk_values", lang,
+                              "topk_smallest" if smallest else "topk_set", hint_key="topk_hint",
+                              k=k))
     elif not np.allclose(vals, gathered, atol=1e-6):
-        results.append(_fail("topk_values", "topk_probs_mismatch", lang, "topk_hint"))
+        results.append(failed(CATALOG, "topk_values", lang, "topk_probs_mismatch",
+                              hint_key="topk_hint"))
     else:
-        results.append(_ok("topk_values", lang))
+        results.append(passed(CATALOG, "topk_values", lang, "ok"))
     if same_set and np.array_equal(idx, ref):
-        results.append(_ok("topk_order", lang))
+        results.append(passed(CATALOG, "topk_order", lang, "ok"))
     else:
-        results.append(_fail("topk_order", "topk_order", lang, "topk_hint", k=k))
+        results.append(failed(CATALOG, "topk_order", lang, "topk_order", hint_key="topk_hint", k=k))
     return results
 
 
@@ -393,24 +385,26 @@ def check_embeddings(extract_embeddings: Callable[..., Any] | None, *, lang: str
     model, backbone = embeddings_model(num_classes, dim, seed=seed)
     rng = np.random.default_rng(seed + 606)
     images = rng.uniform(0, 255, (7, 16, 16, 3)).astype("float32")
-    value, failed = call_student(extract_embeddings, "extract_embeddings", EMB_CHECKS[0], lang,
+    value, problem = call_student(extract_embeddings, "extract_embeddings", EMB_CHECKS[0], lang,
                                  model, images.copy())
-    if failed:
-        return _skip_rest(EMB_CHECKS, failed)
+    if problem:
+        return _failed_first(EMB_CHECKS, problem)
     out = _as_array(value)
     expected = np.asarray(backbone(images, training=False), dtype=np.float64).mean(axis=(1, 2))
     probs = np.asarray(as_model(model)(images, training=False), dtype=np.float64)
     if out is None or out.shape != expected.shape:
         found = "None" if out is None else str(tuple(out.shape))
         key = "emb_probs" if out is not None and out.shape == probs.shape else "emb_shape"
-        return _skip_rest(EMB_CHECKS, _fail("embeddings_shape", key, lang, "emb_hint",
-                                            expected=str(expected.shape), found=found))
-    results = [_ok("embeddings_shape", lang)]
+        return _failed_first(EMB_CHECKS, failed(CATALOG, "embeddings_shape", lang, key,
+                                                hint_key="emb_hint", expected=str(expected.shape),
+                                                found=found))
+    results = [passed(CATALOG, "embeddings_shape", lang, "ok")]
     if np.allclose(out, expected, rtol=1e-4, atol=1e-5):
-        results.append(_ok("embeddings_values", lang))
+        results.append(passed(CATALOG, "embeddings_values", lang, "ok"))
     else:
         err = float(np.abs(out - expected).max())
-        results.append(_fail("embeddings_values", "emb_values", lang, "emb_hint", max_error=err))
+        results.append(failed(CATALOG, "embeddings_values", lang, "emb_values", hint_key="emb_hint",
+                              max_error=err))
     return results
 
 
@@ -455,13 +449,13 @@ def check_lr_sweep(lr_sweep: Callable[..., Any] | None, *, lang: str = DEFAULT_L
     rng = np.random.default_rng(seed + 707)
     lrs = [1e-2, 1e-3, 3e-4, 1e-4]
     rng.shuffle(lrs)
-    value, failed = call_student(lr_sweep, "lr_sweep", LR_CHECKS[0], lang, list(lrs),
+    value, problem = call_student(lr_sweep, "lr_sweep", LR_CHECKS[0], lang, list(lrs),
                                  fake_train_fn)
-    if failed:
-        return _skip_rest(LR_CHECKS, failed)
+    if problem:
+        return _failed_first(LR_CHECKS, problem)
     if not isinstance(value, dict):
-        return _skip_rest(LR_CHECKS, _fail("lr_sweep_keys", "lr_type", lang, "lr_hint",
-                                           found=type(value).__name__))
+        return _failed_first(LR_CHECKS, failed(CATALOG, "lr_sweep_keys", lang, "lr_type",
+                                               hint_key="lr_hint", found=type(value).__name__))
     found: dict[float, Any] = {}
     for key, val in value.items():
         try:
@@ -471,9 +465,10 @@ def check_lr_sweep(lr_sweep: Callable[..., Any] | None, *, lang: str = DEFAULT_L
     expected = expected_sweep(lrs)
     missing = [lr for lr in expected if not any(np.isclose(lr, f, rtol=1e-6) for f in found)]
     if missing or len(found) != len(expected):
-        return _skip_rest(LR_CHECKS, _fail("lr_sweep_keys", "lr_keys", lang, "lr_hint",
-                                           expected=sorted(expected), found=sorted(found)))
-    results = [_ok("lr_sweep_keys", lang)]
+        return _failed_first(LR_CHECKS, failed(CATALOG, "lr_sweep_keys", lang, "lr_keys",
+                                               hint_key="lr_hint", expected=sorted(expected),
+                                               found=sorted(found)))
+    results = [passed(CATALOG, "lr_sweep_keys", lang, "ok")]
     wrong = []
     for lr, best in expected.items():
         got = next(v for f, v in found.items() if np.isclose(lr, f, rtol=1e-6))
@@ -481,7 +476,7 @@ def check_lr_sweep(lr_sweep: Callable[..., Any] | None, *, lang: str = DEFAULT_L
         if got_f is None or abs(got_f - best) > 1e-6:
             wrong.append((lr, best, got_f))
     if not wrong:
-        results.append(_ok("lr_sweep_best", lang))
+        results.append(passed(CATALOG, "lr_sweep_best", lang, "ok"))
         return results
     lr, best, got = wrong[0]
     history = fake_train_fn(lr)
@@ -491,6 +486,6 @@ def check_lr_sweep(lr_sweep: Callable[..., Any] | None, *, lang: str = DEFAULT_L
             note = msg(CATALOG, "lr_looks_last", lang)
         elif abs(got - max(history["accuracy"])) <= 1e-6 or abs(got - history["accuracy"][-1]) <= 1e-6:
             note = msg(CATALOG, "lr_looks_train", lang)
-    results.append(_fail("lr_sweep_best", "lr_best", lang, "lr_hint", lr=lr, expected=best,
-                         found="?" if got is None else got, note=note))
+    results.append(failed(CATALOG, "lr_sweep_best", lang, "lr_best", hint_key="lr_hint", lr=lr,
+                          expected=best, found="?" if got is None else got, note=note))
     return results

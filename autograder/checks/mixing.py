@@ -27,8 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checks._common import failed, passed, skipped
-from autograder.checks.base import call_student
+from autograder.checks.base import call_student, failed, passed, skipped
 from autograder.exchange import to_numpy
 from autograder.messages import DEFAULT_LANG
 from autograder.model import CheckResult

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checks._common import failed, passed, skipped
+from autograder.backbones import BACKBONES
 from autograder.checks.augment import iter_layers
-from autograder.checks.base import call_student
+from autograder.checks.base import call_student, failed, passed, skipped
 from autograder.exchange import as_model
 from autograder.messages import DEFAULT_LANG
 from autograder.model import CheckResult
@@ -25,7 +25,7 @@ CAT = "model"
 CHECKS = ["model_returns", "model_backbone", "model_frozen", "model_head", "model_compile",
           "model_params"]
 LOSSES = {"sparse": "sparse_categorical_crossentropy", "onehot": "categorical_crossentropy"}
-BACKBONE_OUT = {"resnet50": "conv5_block3_out", "efficientnetb0": "top_activation"}
+BACKBONE_OUT = {b.name: b.features_layer for b in BACKBONES.values()}
 
 
 def backbone_kind(names: set[str]) -> str | None:

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checks._common import failed, passed, skipped
-from autograder.checks.base import call_student
+from autograder.backbones import BACKBONES
+from autograder.checks.base import call_student, failed, passed, skipped
 from autograder.exchange import array_dataset, sample_dataset
 from autograder.messages import DEFAULT_LANG
 from autograder.model import CheckResult
@@ -24,7 +24,7 @@ from autograder.model import CheckResult
 CAT = "pipeline"
 CHECKS = ["pipeline_returns", "pipeline_batch", "pipeline_labels", "pipeline_preprocessing",
           "pipeline_order", "pipeline_train_shuffle", "pipeline_prefetch"]
-EXPECTED = {"resnet50": "caffe", "efficientnetb0": "none"}
+EXPECTED = {b.name: b.preprocessing for b in BACKBONES.values()}
 _CAFFE_MEAN = np.array([103.939, 116.779, 123.68])
 _TORCH_MEAN, _TORCH_STD = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
 SINGLE = {

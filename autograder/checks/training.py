@@ -33,8 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checks._common import failed, passed
-from autograder.checks.base import call_student, raised
+from autograder.checks.base import call_student, failed, passed, raised
 from autograder.checks.model import BACKBONE_OUT, split
 from autograder.exchange import array_dataset, as_model, sample_dataset
 from autograder.messages import DEFAULT_LANG

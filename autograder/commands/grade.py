@@ -133,7 +133,7 @@ def grade_many(subs: list[Submission], assignment: assignment_mod.Assignment, ou
 
     Each student's results.json + feedback.html are written as soon as that student is graded
     (with pictures); students resumed from an earlier run only get reports that are missing
-    (their stored record has no picture artifacts, so existing feedback is kept)."""
+    (their stored record has no pictures, so existing feedback is kept)."""
     from autograder.grading.batch import Progress, grade_batch
 
     written: set[str] = set()

@@ -18,16 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autograder.backbones import BACKBONES
+
 # TFDS name -> number of classes (checked against tfds metadata in the tests)
 DATASETS: dict[str, int] = {"oxford_flowers102": 102, "oxford_iiit_pet": 37}
 
 # keras.applications constructor name -> (weights file without top, weights file with top)
-WEIGHT_FILES: dict[str, tuple[str, str]] = {
-    "resnet50": ("resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                 "resnet50_weights_tf_dim_ordering_tf_kernels.h5"),
-    "efficientnetb0": ("efficientnetb0_notop.h5", "efficientnetb0.h5"),
-}
-APPLICATIONS = {"resnet50": "ResNet50", "efficientnetb0": "EfficientNetB0"}
+WEIGHT_FILES: dict[str, tuple[str, str]] = {b.name: (b.weights_notop, b.weights_top)
+                                            for b in BACKBONES.values()}
+APPLICATIONS = {b.name: b.application for b in BACKBONES.values()}
 
 DOWNLOAD_HOSTS = (("storage.googleapis.com", 443),)
 

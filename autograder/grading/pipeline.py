@@ -375,7 +375,7 @@ def _run_suite(result: SubmissionResult, a: Assignment, student: Any, opts: Grad
     outcomes, session = run_suite(a, student, gpu=opts.gpu, visible_only=opts.visible_only,
                                   lang=lang)
     result.outcomes = outcomes
-    result.artifacts = session.artifacts
+    result.pictures = session.pictures
     missing = zero_outcomes(a, msg("grader", "test_not_run_error", lang) if result.error else
                             msg("grader", "test_not_run", lang, detail="pytest"),
                             gpu=opts.gpu, visible_only=opts.visible_only)

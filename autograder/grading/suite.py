@@ -31,7 +31,7 @@ from typing import Any, Protocol
 import pytest
 
 from autograder.assignment import Assignment, TestSpec
-from autograder.model import CheckResult, TestOutcome, total
+from autograder.model import CheckResult, Picture, TestOutcome, total
 
 RESULTS_KEY = "autograder_results"
 
@@ -76,7 +76,7 @@ class GradingSession:
         self.lang = lang or assignment.language
         self.seed = assignment.seed if seed is None else seed
         self.outcomes: dict[str, TestOutcome] = {}
-        self.artifacts: dict[str, dict[str, Any]] = {}
+        self.pictures: dict[str, dict[str, Picture]] = {}
         self._recorded: dict[str, list[CheckResult]] = {}
         self._started: dict[str, float] = {}
 
@@ -107,9 +107,8 @@ class GradingSession:
                        for r in results]
             self._recorded.setdefault(test_id, []).extend(results)
             for r in results:
-                if r.artifacts:
-                    self.artifacts.setdefault(test_id, {}).update(
-                        {f"{r.name}.{k}": v for k, v in r.artifacts.items()})
+                if r.picture is not None:
+                    self.pictures.setdefault(test_id, {})[r.name] = r.picture
             failed = [r for r in results if not r.passed]
             if failed:
                 raise AssertionError(summarize(failed))

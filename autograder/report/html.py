@@ -2,11 +2,10 @@
 
 Autoescape is on: student-influenced text (messages quoting exceptions, lint findings, ids) is
 escaped; `code` spans written with backticks become <code>. Pictures are embedded as base64 PNG
-data URIs, built from `SubmissionResult.artifacts` ({test_id: {"<check>.<key>": array|bytes}}):
-a check whose artifacts hold a heatmap (keys containing "heatmap"/"cam"/"attribution") gets
-`pictures.heatmap_overlay_png(image, heatmap, reference)`, one holding a batch of images
-("images"/"augmented"/"samples"/"grid") gets `pictures.augmentation_grid_png(images)`, and raw
-PNG bytes are embedded as they are. A picture that fails to render is left out, never fatal.
+data URIs, built from the typed `SubmissionResult.pictures` ({test_id: {check: Picture}}) by
+`Picture.kind`: "heatmap" -> `pictures.heatmap_overlay_png(image, heatmap, reference)`,
+"augmentation" -> `pictures.augmentation_grid_png(images)`, "png" -> embedded as it is. A picture
+that fails to render is left out, never fatal.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from __future__ import annotations
 import base64
 import re
 import sys
-from collections import OrderedDict
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,7 @@ from markupsafe import Markup, escape
 
 from autograder import __version__
 from autograder.messages import DEFAULT_LANG, msg
-from autograder.model import SubmissionResult
+from autograder.model import Picture, SubmissionResult
 from autograder.notebook_io import write_text_atomic
 from autograder.report.summary import (
     CATALOG,
@@ -62,62 +60,44 @@ def _png_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _pick(group: dict[str, Any], *words: str, exclude: tuple[str, ...] = ()) -> Any:
-    for key, value in group.items():
-        k = key.lower()
-        if any(w in k for w in words) and not any(x in k for x in exclude):
-            return value
-    return None
-
-
 def picture_list(result: SubmissionResult, lang: str = DEFAULT_LANG) -> list[dict[str, str]]:
-    """[{test, check, kind, caption, src}] for the renderable artifact groups: per test, the
-    failed checks' pictures first, at most MAX_PICTURES_PER_TEST."""
+    """[{test, check, kind, caption, src}] for the pictures: per test, the failed checks'
+    pictures first, at most MAX_PICTURES_PER_TEST."""
     out: list[dict[str, str]] = []
-    for test_id, arts in (result.artifacts or {}).items():
-        groups: dict[str, dict[str, Any]] = OrderedDict()
-        for key, value in arts.items():
-            check, _, sub = key.rpartition(".")
-            groups.setdefault(check or sub, {})[sub] = value
+    for test_id, by_check in (result.pictures or {}).items():
         outcome = result.outcomes.get(test_id)
         failed = {r.name for r in outcome.results if not r.passed} if outcome else set()
         shown = 0
-        for check in sorted(groups, key=lambda c: c not in failed):
+        for check in sorted(by_check, key=lambda c: c not in failed):
             if shown >= MAX_PICTURES_PER_TEST:
                 break
             try:
-                pic = _render_group(groups[check], lang)
+                pic = _render(by_check[check], lang)
             except Exception as exc:  # noqa: BLE001 - a broken picture never breaks the report
                 print(f"feedback.html: picture {test_id}/{check} left out: {exc}", file=sys.stderr)
                 continue
             if pic is not None:
-                kind, caption, png = pic
-                out.append({"test": test_id, "check": check, "kind": kind, "caption": caption,
-                            "src": _png_uri(png)})
+                caption, png = pic
+                out.append({"test": test_id, "check": check, "kind": by_check[check].kind,
+                            "caption": caption, "src": _png_uri(png)})
                 shown += 1
     return out
 
 
-def _render_group(group: dict[str, Any], lang: str) -> tuple[str, str, bytes] | None:
-    raw = [v for v in group.values() if isinstance(v, (bytes, bytearray))]
-    if raw:
-        return "png", msg(CATALOG, "picture_generic", lang), bytes(raw[0])
-    heatmap = _pick(group, "heatmap", "cam", "attribution", exclude=("reference", "ref_"))
-    if heatmap is not None:
-        from autograder.report import pictures
+def _render(picture: Picture, lang: str) -> tuple[str, bytes] | None:
+    """(caption, PNG bytes) of one picture; None when it has nothing to show."""
+    from autograder.report import pictures
 
-        image = _pick(group, "image", "input", exclude=("images",))
-        reference = _pick(group, "reference", "ref_")
+    if picture.kind == "png" and picture.png:
+        return msg(CATALOG, "picture_generic", lang), bytes(picture.png)
+    if picture.kind == "heatmap" and picture.heatmap is not None:
         titles = msg(CATALOG, "picture_panels", lang).split("|")
-        png = pictures.heatmap_overlay_png(image, heatmap, reference_heatmap=reference,
-                                           titles=titles)
-        return "heatmap", msg(CATALOG, "picture_heatmap", lang), png
-    images = _pick(group, "images", "augmented", "samples", "grid")
-    if images is not None:
-        from autograder.report import pictures
-
-        return ("augmentation", msg(CATALOG, "picture_augmentation", lang),
-                pictures.augmentation_grid_png(images))
+        png = pictures.heatmap_overlay_png(picture.image, picture.heatmap,
+                                           reference_heatmap=picture.reference, titles=titles)
+        return msg(CATALOG, "picture_heatmap", lang), png
+    if picture.kind == "augmentation" and picture.images is not None:
+        return (msg(CATALOG, "picture_augmentation", lang),
+                pictures.augmentation_grid_png(picture.images))
     return None
 
 
@@ -127,7 +107,7 @@ def feedback_context(result: SubmissionResult, *, lang: str = DEFAULT_LANG,
     def t(key: str, **values: Any) -> str:
         return msg(CATALOG, key, lang, **values)
 
-    pasos: dict[str, dict[str, Any]] = OrderedDict()
+    pasos: dict[str, dict[str, Any]] = {}
     for o in result.outcomes.values():
         status = outcome_status(o)
         group = pasos.setdefault(o.paso or "—", {"paso": o.paso or "—", "tests": [],

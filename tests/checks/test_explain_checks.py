@@ -103,16 +103,16 @@ def test_every_message_key_used_exists_in_both_languages():
     assert all({"es", "en"} <= set(entries[k]) for k in entries)
 
 
-def test_artifacts_for_pictures_are_attached():
+def test_pictures_are_attached():
     results = {r.name: r for r in explain.check_gradcam(_reference_student())}
     for name in ("gradcam_localization", "gradcam_reference"):
-        art = results[name].artifacts
-        assert {"image", "heatmap", "reference"} <= set(art)
-        assert art["heatmap"].ndim == 2 and art["reference"].shape == art["heatmap"].shape
+        pic = results[name].picture
+        assert pic.kind == "heatmap" and pic.image is not None
+        assert pic.heatmap.ndim == 2 and pic.reference.shape == pic.heatmap.shape
     ig = {r.name: r for r in explain.check_integrated_gradients(
         lambda m, x, c, baseline=None, m_steps=50: ref.integrated_gradients(
             m, x, c, baseline, m_steps))}
-    assert ig["ig_completeness"].artifacts["attribution"].shape == km.ig_image().shape[:2]
+    assert ig["ig_completeness"].picture.heatmap.shape == km.ig_image().shape[:2]
 
 
 def test_contract_reports_which_resolution_it_found():

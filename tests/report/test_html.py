@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.model import Picture
 from autograder.report.html import codify, picture_list, render_feedback, write_feedback
 from tests.support.report_factory import make_result
 
@@ -63,24 +64,24 @@ def test_codify_escapes_before_formatting():
     assert str(codify("usa `<b>` y\nmás")) == "usa <code>&lt;b&gt;</code> y<br>\nmás"
 
 
-def test_no_pictures_without_artifacts(result):
+def test_no_pictures_without_pictures(result):
     assert picture_list(result) == []
     assert 'id="pictures"' not in render_feedback(result)
 
 
-def test_raw_png_artifact_is_embedded():
+def test_raw_png_picture_is_embedded():
     r = make_result()
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 16
-    r.artifacts = {"gradcam": {"custom.png": png}}
+    r.pictures = {"gradcam": {"custom": Picture("png", png=png)}}
     pics = picture_list(r)
     assert len(pics) == 1 and pics[0]["src"].startswith("data:image/png;base64,iVBORw0KGgo")
 
 
-def test_pictures_from_artifacts_are_base64_png():
-    pics = picture_list(make_result(artifacts=True))
+def test_pictures_are_base64_png_by_kind():
+    pics = picture_list(make_result(pictures=True))
     kinds = {p["kind"] for p in pics}
     assert kinds == {"heatmap", "augmentation"}
-    html = render_feedback(make_result(artifacts=True))
+    html = render_feedback(make_result(pictures=True))
     assert html.count('src="data:image/png;base64,') == 2
 
 
@@ -96,7 +97,7 @@ def test_feedback_renders_in_headless_chromium(tmp_path):
     import matplotlib.image as mpimg
     import numpy as np
 
-    page = write_feedback(make_result(artifacts=True), tmp_path / "feedback.html")
+    page = write_feedback(make_result(pictures=True), tmp_path / "feedback.html")
     shot = tmp_path / "feedback.png"
     proc = subprocess.run(
         [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
@@ -121,9 +122,9 @@ def test_failed_checks_pictures_first_and_capped():
 
     r = make_result()
     heat = np.linspace(0, 1, 64).reshape(8, 8)
-    group = {"image": np.zeros((8, 8, 3)), "heatmap": heat, "reference": heat.T}
+    picture = Picture("heatmap", image=np.zeros((8, 8, 3)), heatmap=heat, reference=heat.T)
     names = ["a_ok", "b_ok", "mixup_same_lambda"]  # the last one failed in the fixture
-    r.artifacts = {"mixup": {f"{n}.{k}": v for n in names for k, v in group.items()}}
+    r.pictures = {"mixup": {n: picture for n in names}}
     pics = picture_list(r)
     assert len(pics) == MAX_PICTURES_PER_TEST == 2
     assert pics[0]["check"] == "mixup_same_lambda" and pics[1]["check"] == "a_ok"
@@ -131,7 +132,7 @@ def test_failed_checks_pictures_first_and_capped():
 
 def test_broken_picture_is_left_out_not_fatal(capsys):
     r = make_result()
-    r.artifacts = {"gradcam": {"bad.heatmap": "not an array", "bad.image": None}}
+    r.pictures = {"gradcam": {"bad": Picture("heatmap", heatmap="not an array", image=None)}}
     assert 'id="pictures"' not in render_feedback(r)
     assert "left out" in capsys.readouterr().err
 

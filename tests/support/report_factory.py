@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.model import CheckResult, SubmissionResult, TestOutcome
+from autograder.model import CheckResult, Picture, SubmissionResult, TestOutcome
 
 
 def make_result(student: str = "ana", *, error: str | None = None,
-                artifacts: bool = False) -> SubmissionResult:
+                pictures: bool = False) -> SubmissionResult:
     """A realistic mixed result: one passed, one partial (wrong), one not implemented, one
     visible error, one bonus."""
     mix_ok = CheckResult.ok("mixup_shapes")
@@ -34,16 +34,16 @@ def make_result(student: str = "ana", *, error: str | None = None,
                               [CheckResult.fail("cutmix_box", "No hay un único rectángulo pegado.",
                                                 hint="Pega UNA caja rectangular de la pareja.")]),
     }
-    arts = {}
-    if artifacts:
+    pics: dict[str, dict[str, Picture]] = {}
+    if pictures:
         yy, xx = np.mgrid[0:32, 0:32]
         heat = np.exp(-((yy - 8) ** 2 + (xx - 20) ** 2) / 40.0)
         img = np.stack([xx * 8, yy * 8, np.full_like(xx, 128)], -1).astype("uint8")
-        arts = {"gradcam": {"gradcam_localization.image": img,
-                            "gradcam_localization.heatmap": heat,
-                            "gradcam_localization.reference": heat.T},
-                "augmentation": {"aug_stochastic.images": np.stack([img, img[::-1], img[:, ::-1],
-                                                                    img[::-1, ::-1]])}}
+        pics = {"gradcam": {"gradcam_localization": Picture("heatmap", image=img, heatmap=heat,
+                                                            reference=heat.T)},
+                "augmentation": {"aug_stochastic": Picture(
+                    "augmentation", images=np.stack([img, img[::-1], img[:, ::-1],
+                                                     img[::-1, ::-1]]))}}
     return SubmissionResult(
         student=student, assignment="ut3_10_flowers", notebook=f"{student}/ut3_10_flowers.ipynb",
         outcomes=outcomes, max_score=10.0, error=error,
@@ -52,4 +52,4 @@ def make_result(student: str = "ana", *, error: str | None = None,
         skipped_cells=[12, 15],
         cell_errors=[{"cell": 4, "line": 2, "exc_type": "NameError",
                       "message": "name 'tf' is not defined"}], isolation="bubblewrap (read-only root, no network, pid namespace)",
-        execution_time=12.34, artifacts=arts)
+        execution_time=12.34, pictures=pics)
