@@ -119,7 +119,3 @@ def _default_mode() -> int:
 def write_notebook(nb: NotebookNode, path: str | os.PathLike[str]) -> None:
     write_text_atomic(path, dumps(nb))
 
-
-def code_cells(nb: NotebookNode) -> list[tuple[int, NotebookNode]]:
-    """(index, cell) of every code cell."""
-    return [(i, c) for i, c in enumerate(nb.cells) if c.get("cell_type") == "code"]

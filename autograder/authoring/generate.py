@@ -40,7 +40,6 @@ from autograder.notebook_io import dumps, read_notebook, write_text_atomic
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"  # package data
 VOLATILE_CELL_METADATA = ("execution", "ExecuteTime", "papermill", "scrolled", "collapsed",
                           "nbgrader", "id")
-REFLECTION_TAG = "reflection"
 DEFAULT_ANSWER_POINTS = 1.0
 CELL_TIMEOUT_S = 600
 NOTEBOOK_TIMEOUT_S = 1800

@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,44 +65,52 @@ def grader_function(in_process: bool = False):
 
 
 # validation -----------------------------------------------------------------------------------
-def _problems_reference(assignment: Assignment, result: Any) -> list[str]:
-    problems = []
-    if result.error:
-        problems.append(f"reference: notebook error: {result.error}")
+def _problems(label: str, assignment: Assignment, result: Any,
+              judge: Callable[[Any, Any], list[str]]) -> list[str]:
+    """Problems of `result` (the reference's or the template's): a notebook error, a CPU test
+    that did not run, and what `judge(spec, outcome)` finds in each test that ran."""
+    problems = [f"{label}: notebook error: {result.error}"] if result.error else []
     for spec in assignment.tests:
         if spec.gpu:
             continue
         outcome = result.outcomes.get(spec.id)
         if outcome is None:
-            problems.append(f"reference: test {spec.id} did not run")
-        elif abs(outcome.score - spec.points) > 1e-6:
-            why = "".join(f"\n      {line.strip()}" for line in outcome.message.splitlines()[:3]
-                          if line.strip())
-            problems.append(f"reference: {spec.id} scored {outcome.score:g}/{spec.points:g} "
-                            f"({outcome.status}){':' + why if why else ''}")
+            problems.append(f"{label}: test {spec.id} did not run")
+        else:
+            problems += [f"{label}: {text}" for text in judge(spec, outcome)]
     return problems
+
+
+def _judge_reference(spec: Any, outcome: Any) -> list[str]:
+    """The reference earns every point of every CPU test."""
+    if abs(outcome.score - spec.points) <= 1e-6:
+        return []
+    why = "".join(f"\n      {line.strip()}" for line in outcome.message.splitlines()[:3]
+                  if line.strip())
+    return [f"{spec.id} scored {outcome.score:g}/{spec.points:g} ({outcome.status})"
+            f"{':' + why if why else ''}"]
+
+
+def _judge_template(spec: Any, outcome: Any) -> list[str]:
+    """The untouched template scores 0 with "not implemented" feedback, never a crash."""
+    found = []
+    if outcome.score > 1e-9:
+        found.append(f"{spec.id} scored {outcome.score:g} (expected 0)")
+    if not outcome.results:
+        found.append(f"{spec.id} {outcome.status} without check results (crash?): "
+                     f"{outcome.message[:200]}")
+    elif not any(r.status == "not_implemented" for r in outcome.results):
+        found.append(f"{spec.id} has no 'not implemented' result: "
+                     f"{[r.status for r in outcome.results]}")
+    return found
+
+
+def _problems_reference(assignment: Assignment, result: Any) -> list[str]:
+    return _problems("reference", assignment, result, _judge_reference)
 
 
 def _problems_template(assignment: Assignment, result: Any) -> list[str]:
-    problems = []
-    if result.error:
-        problems.append(f"template: notebook error: {result.error}")
-    for spec in assignment.tests:
-        if spec.gpu:
-            continue
-        outcome = result.outcomes.get(spec.id)
-        if outcome is None:
-            problems.append(f"template: test {spec.id} did not run")
-            continue
-        if outcome.score > 1e-9:
-            problems.append(f"template: {spec.id} scored {outcome.score:g} (expected 0)")
-        if not outcome.results:
-            problems.append(f"template: {spec.id} {outcome.status} without check results "
-                            f"(crash?): {outcome.message[:200]}")
-        elif not any(r.status == "not_implemented" for r in outcome.results):
-            problems.append(f"template: {spec.id} has no 'not implemented' result: "
-                            f"{[r.status for r in outcome.results]}")
-    return problems
+    return _problems("template", assignment, result, _judge_template)
 
 
 def validate(name: str, *, profile: str = "ci", skip_template: bool = False,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -205,15 +205,3 @@ class Progress:
 
     def close(self) -> None:
         self.bar.close()
-
-
-def iter_notebooks(paths: Iterable[PathLike]) -> list[Path]:
-    """Notebook files named by `paths` (files, or folders searched recursively), sorted."""
-    found: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            found += sorted(x for x in p.rglob("*.ipynb")
-                            if ".ipynb_checkpoints" not in x.parts)
-        else:
-            found.append(p)
-    return found

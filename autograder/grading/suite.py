@@ -26,14 +26,12 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 
 from autograder.assignment import Assignment, TestSpec
 from autograder.model import CheckResult, Picture, TestOutcome, total
-
-RESULTS_KEY = "autograder_results"
 
 
 def scaled_score(spec: TestSpec, status: str, results: list[CheckResult]) -> float:
@@ -225,10 +223,6 @@ def _forget_modules(names: set[str], folder: Path) -> None:
         path = getattr(sys.modules.get(name), "__file__", None)
         if path and Path(path).resolve().is_relative_to(root):
             del sys.modules[name]
-
-
-class Student(Protocol):
-    def __getattr__(self, name: str) -> Callable[..., Any] | None: ...
 
 
 class NamespaceStudent:

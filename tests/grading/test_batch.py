@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from autograder.errors import AutograderError
-from autograder.grading.batch import grade_batch, iter_notebooks, student_ids
+from autograder.grading.batch import grade_batch, student_ids
 from autograder.grading.executors import make_executor
 from autograder.grading.executors.local import SerialExecutor
 from tests.support import toy_notebooks as T
@@ -19,13 +19,6 @@ def test_student_ids_are_unique_and_directory_safe():
                          ("bob/../x", "d/z.ipynb")])
     assert [sid for sid, _ in pairs] == ["a_alice", "b_alice", "bob_.._x", "bob_.._x-2"]
     assert all("/" not in sid for sid, _ in pairs)
-
-
-def test_iter_notebooks_finds_nested_notebooks_and_skips_checkpoints(tmp_path):
-    T.write(tmp_path / "s1" / "hw.ipynb", T.EMPTY)
-    T.write(tmp_path / "s2" / "hw.ipynb", T.EMPTY)
-    T.write(tmp_path / "s2" / ".ipynb_checkpoints" / "hw-checkpoint.ipynb", T.EMPTY)
-    assert [p.parent.name for p in iter_notebooks([tmp_path])] == ["s1", "s2"]
 
 
 def test_executors():
