@@ -16,7 +16,7 @@ def failed(cat: str, name: str, lang: str, key: str | None = None, **values: Any
     hint = msg(cat, hint_key, lang, **values) if hint_key in catalog(cat) else ""
     text = msg(cat, key, lang, **values)
     details = {k: v for k, v in values.items() if _plain(v)}
-    return CheckResult.fail(name, text, hint=hint, **details)
+    return CheckResult.fail(name, text, hint=hint, key=f"{cat}:{key}", **details)
 
 
 def passed(cat: str, name: str, lang: str, **details: Any) -> CheckResult:
@@ -28,8 +28,8 @@ def passed(cat: str, name: str, lang: str, **details: Any) -> CheckResult:
 
 def skipped(names: list[str], cause: CheckResult) -> list[CheckResult]:
     """Dependent checks that cannot run because `cause` failed: same message and status."""
-    return [CheckResult(n, False, 0.0, 1.0, cause.message, cause.hint, {}, cause.status)
-            for n in names]
+    return [CheckResult(n, False, 0.0, 1.0, cause.message, cause.hint, {}, cause.status,
+                        key=cause.key) for n in names]
 
 
 def _plain(v: Any) -> bool:
