@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from autograder.model import CheckResult, RunError, SubmissionResult
+from autograder.model import CheckResult, SubmissionResult
 from autograder.report.summary import outcome_status
 
 EXAMPLES_PER_GROUP = 2
@@ -293,5 +293,5 @@ def check_rates(results: list[SubmissionResult]) -> dict[str, dict[str, dict[str
     return out
 
 
-__all__ = ["ClassStats", "CheckStat", "FailureGroup", "PasoStat", "RunError", "StudentRow",
+__all__ = ["ClassStats", "CheckStat", "FailureGroup", "PasoStat", "StudentRow",
            "TestStat", "ZeroCause", "check_rates", "class_stats", "elide", "zero_cause"]

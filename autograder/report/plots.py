@@ -15,17 +15,25 @@ _COLORS = {"base": "#0969da", "bonus": "#bc4c00", "good": "#1a7f37", "mid": "#d4
 
 
 def _bins(top: float) -> np.ndarray:
-    """Bin edges from 0 to `top`: width 1 up to 20 points, else 20 equal bins."""
+    """Bin edges: up to 20 points, one bin per whole point centred on it (a score counts at
+    its nearest integer); above, 20 equal bins from 0 to `top`."""
     top = max(float(top), 1.0)
-    if top <= 20 and float(top).is_integer():
-        return np.arange(0.0, top + 1.0, 1.0)
+    if top <= 20:
+        return np.arange(-0.5, np.ceil(top) + 1.0, 1.0)
     return np.linspace(0.0, top, 21)
+
+
+def histogram(values: Sequence[float], top: float) -> tuple[np.ndarray, np.ndarray]:
+    """(bin edges, students per bin) of scores in [0, top] (see `_bins`)."""
+    edges = _bins(top)
+    counts, _ = np.histogram(np.clip(np.asarray(values, dtype=float), 0, top), edges)
+    return edges, counts
 
 
 def score_histogram_png(base: Sequence[float], bonus: Sequence[float], max_score: float,
                         bonus_points: float, titles: Sequence[str], ylabel: str) -> bytes:
     """Two panels: students per base-score bin (0..max_score) and per bonus-score bin
-    (0..bonus_points; left out when the assignment has no bonus tests). The last bin is closed."""
+    (0..bonus_points; left out when the assignment has no bonus tests); bins from `_bins`."""
     from matplotlib.figure import Figure
 
     panels = [("base", base, max_score)] + ([("bonus", bonus, bonus_points)] if bonus_points
@@ -34,12 +42,12 @@ def score_histogram_png(base: Sequence[float], bonus: Sequence[float], max_score
     fig = Figure(figsize=(2.6 * sum(widths), 2.8), dpi=_DPI, layout="constrained")
     axes = fig.subplots(1, len(panels), squeeze=False, width_ratios=widths)[0]
     for ax, (kind, values, top), title in zip(axes, panels, titles, strict=False):
-        edges = _bins(top)
-        counts, _ = np.histogram(np.clip(np.asarray(values, dtype=float), 0, edges[-1]), edges)
+        edges, counts = histogram(values, top)
         ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color=_COLORS[kind],
                edgecolor="white")
         ax.set_title(title, fontsize=10)
         ax.set_xlim(edges[0], edges[-1])
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.set_ylabel(ylabel, fontsize=9)
         ax.tick_params(labelsize=8)

@@ -47,6 +47,7 @@ def test_zero_causes_come_from_structured_fields():
     for o in old.outcomes.values():
         o.score = 0.0
     assert zero_cause(old) == ZeroCause.OTHER_ERROR  # never guessed from the prose
+    assert {k.value for k in RunError} <= {c.value for c in ZeroCause}  # every kind has a label
 
 
 def test_unfilled_template_with_plain_pytest_tests_is_unfilled_by_lint():
@@ -111,6 +112,16 @@ def test_page_shows_the_numbers_from_the_records():
     assert "bubblewrap (raíz mínima" in run and "<td class=\"num\">10</td>" in run
     assert "Reinicios del proceso del estudiante (tras morir durante una llamada): 1." in run
     assert "Tiempo total de corrección: 77.2 s (media 7.72 s" in run
+
+
+def test_histogram_bins_whole_points_and_keeps_bonus_apart():
+    from autograder.report.plots import histogram
+
+    s = class_stats(synthetic_class())
+    assert histogram([r.base for r in s.students], s.max_score)[1].tolist() == [6, 1, 1, 2]
+    assert histogram([r.bonus for r in s.students], s.bonus_points)[1].tolist() == [9, 1]
+    edges, counts = histogram([16.9, 22.0, 0.0, 30.0], 25.0)  # > 20 points: 20 equal bins
+    assert len(edges) == 21 and counts.sum() == 4 and counts[-1] == 1  # 30 clipped to 25
 
 
 def test_page_is_self_contained_with_png_plots_and_sortable_table():
