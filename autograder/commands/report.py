@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from autograder.errors import AutograderError
+from autograder.grading.store import RECORD_FILE
 from autograder.messages import DEFAULT_LANG, LANGS
 from autograder.report.class_report import load_records, write_class_report
 from autograder.report.class_stats import class_stats
@@ -29,8 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("outdir", metavar="OUTDIR", help="the -o folder of `autograder grade`")
     p.add_argument("--json", action="store_true",
                    help="also print the aggregate as JSON on stdout")
-    p.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
-                   help=f"language of the page (default {DEFAULT_LANG})")
+    p.add_argument("--lang", choices=LANGS, default=None,
+                   help="language of the page (default: the one the records were graded in, "
+                        f"else {DEFAULT_LANG})")
     p.add_argument("--title", metavar="TEXT", help="assignment title shown on the page "
                                                    "(default: from its assignment.toml when "
                                                    "found, else its name)")
@@ -40,7 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     results = load_records(Path(args.outdir))
     title = args.title or _title({r.assignment for r in results})
-    path = write_class_report(results, args.outdir, lang=args.lang, title=title)
+    lang = args.lang or _graded_lang(Path(args.outdir))
+    path = write_class_report(results, args.outdir, lang=lang, title=title)
     if args.json:
         sys.stdout.write(json.dumps(class_stats(results).to_dict(), ensure_ascii=False,
                                     indent=2) + "\n")
@@ -59,3 +62,14 @@ def _title(names: set[str]) -> str | None:
         return assignment.load(names.pop()).title
     except (AutograderError, OSError):
         return None
+
+
+def _graded_lang(outdir: Path) -> str:
+    """The report language stored in the records' fingerprints when they all agree."""
+    langs = set()
+    for path in outdir.glob(f"*/{RECORD_FILE}"):
+        try:
+            langs.add(json.loads(path.read_text(encoding="utf-8"))["fingerprint"]["lang"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return langs.pop() if len(langs) == 1 and langs <= set(LANGS) else DEFAULT_LANG

@@ -194,6 +194,16 @@ def test_report_command_rebuilds_from_records_without_regrading(tmp_path, capsys
     assert html == render_class_report(class_stats(load_records(out)), title="Mini")
 
 
+def test_report_command_uses_the_graded_language(tmp_path):
+    out = tmp_path / "out"
+    for r in synthetic_class()[:3]:
+        StudentFolder(out, r.student).write_record(r, {"lang": "en"})
+    assert main(["report", str(out)]) == 0
+    assert 'lang="en"' in (out / "index.html").read_text(encoding="utf-8")
+    assert main(["report", str(out), "--lang", "es"]) == 0
+    assert 'lang="es"' in (out / "index.html").read_text(encoding="utf-8")
+
+
 def test_report_command_errors_are_one_line(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     assert "no */record.json found" in capsys.readouterr().err
@@ -322,3 +332,31 @@ def test_grading_the_sample_submissions_writes_the_class_page(tmp_path):
     top = gradcam[0].failures[0]
     assert (top.count, top.examples) == (1, ["mistakes"])
     assert _row(html, "student-mistakes")[1] == "16.9"
+
+
+@pytest.mark.slow
+def test_sandbox_sets_error_kind_and_restarts(tmp_path):
+    """The toy assignment through the real sandbox: crash, timeout and a process that dies in
+    one call reach the class report as structured kinds and a restart count."""
+    from autograder.grading.batch import grade_batch
+    from tests.support import toy_notebooks as T
+
+    exit_in_add = T.REFERENCE.replace("    return a + b", "    import os\n    os._exit(0)")
+    paths = [("ok", T.write(tmp_path / "ok.ipynb", T.REFERENCE)),
+             ("crash", T.write(tmp_path / "crash.ipynb",
+                               "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")),
+             ("slow", T.write(tmp_path / "slow.ipynb", "while True:\n    pass")),
+             ("dies", T.write(tmp_path / "dies.ipynb", exit_in_add)),
+             ("todo", T.write(tmp_path / "todo.ipynb", T.EMPTY))]
+    out = tmp_path / "out"
+    results = {r.student: r for r in grade_batch(paths, str(T.TOY), out, progress=False,
+                                                 timeout=3, call_timeout=2)}
+    assert results["ok"].score == 5 and results["ok"].error_kind is None
+    assert results["crash"].error_kind is RunError.CRASHED
+    assert results["slow"].error_kind is RunError.TIMEOUT
+    assert results["dies"].error_kind is None and results["dies"].restarts >= 1
+    assert results["dies"].score == 3  # only `add` lost its points
+    write_class_report(load_records(out), out)
+    stats = class_stats(load_records(out))
+    assert stats.zeros == {"timeout": ["slow"], "crashed": ["crash"], "unfilled": ["todo"]}
+    assert stats.restarts == results["dies"].restarts
