@@ -8,8 +8,9 @@ Everything is derived from structured fields, never from message prose:
   (written before it existed) is "other";
 - failing messages are grouped per check by `CheckResult.key` (the catalog entry the message
   was rendered from); checks without a key are grouped by their message with numbers elided.
-Rates: a test's pass rate counts every student (a notebook that could not run failed it); a
-check's pass rate counts the students in whose run that check produced a result.
+Rates: a test's pass rate counts every student (a notebook that could not run failed it) except
+those for whom it was skipped with a reason; a check's pass rate counts the students in whose
+run that check produced a result.
 """
 
 from __future__ import annotations
@@ -101,11 +102,13 @@ class TestStat:
     bonus: bool
     students: int = 0
     passed: int = 0
+    skipped: int = 0  # skipped with a reason (evidence not gathered): not in the pass rate
     total_score: float = 0.0
 
     @property
     def pass_rate(self) -> float:
-        return self.passed / self.students if self.students else 0.0
+        ran = self.students - self.skipped
+        return self.passed / ran if ran else 0.0
 
     @property
     def mean_score(self) -> float:
@@ -213,6 +216,7 @@ def _test_and_check_stats(results: list[SubmissionResult]) -> tuple[list[TestSta
             ts = tests.setdefault(o.id, TestStat(o.id, o.paso, float(o.points), o.bonus))
             ts.students += 1
             ts.passed += outcome_status(o) == "passed"
+            ts.skipped += outcome_status(o) == "skipped"
             ts.total_score += o.score
             seen: set[str] = set()
             for c in o.results:
@@ -249,7 +253,7 @@ def _paso_stats(tests: list[TestStat], count: int) -> list[PasoStat]:
         else:
             p.points += t.points
         p.mean_score += t.total_score / count if count else 0.0
-        pairs[name] += t.students
+        pairs[name] += t.students - t.skipped
         passed[name] += t.passed
     for name, p in out.items():
         p.pass_rate = passed[name] / pairs[name] if pairs[name] else 0.0

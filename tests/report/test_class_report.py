@@ -60,6 +60,14 @@ def test_unfilled_template_with_plain_pytest_tests_is_unfilled_by_lint():
     assert zero_cause(r) == ZeroCause.RAISED
 
 
+def test_skipped_tests_are_not_counted_as_failed():
+    results = synthetic_class()
+    halve = results[1].outcomes["halve"]  # s02 passed halve; now it was skipped with a reason
+    halve.status, halve.score, halve.results = "skipped", 0.0, []
+    t = {t.id: t for t in class_stats(results).tests}["halve"]
+    assert (t.passed, t.skipped, t.students) == (2, 1, 10) and t.pass_rate == 2 / 9
+
+
 def test_elide_replaces_values_not_words():
     assert elide("double(5) = 8, esperado 10") == "double(…) = …, esperado …"
     assert elide("lambda=0.41 vs 7.3e-05; mixup_v2 en PASO 3") == \
