@@ -105,6 +105,7 @@ def test_page_shows_the_numbers_from_the_records():
     assert _row(html, "test-double") == ["double", "2", "0.6", "20 % (2/10)"]
     assert _row(html, "paso-2") == ["PASO 2", "1", "0.3", "30 %"]
     assert _row(html, "test-extra")[0] == "extra (extra)"
+    assert _row(html, "paso-3")[:2] == ["PASO 3", "+1 extra"]  # bonus-only PASO
     assert _row(html, "check-extra-extra_zero") == ["extra", "extra_zero", "14 %", "1/7"]
     assert _row(html, "check-double-double_5") == ["double", "double_5", "29 %", "2/7"]
     checks = _section(html, "checks")
