@@ -8,6 +8,7 @@ its points) -> `SubmissionResult` (one notebook).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 Status = Literal["passed", "wrong", "not_implemented", "error"]
@@ -31,6 +32,17 @@ class Picture:
     png: bytes | None = None
 
 
+class RunError(StrEnum):
+    """Why a notebook could not be (fully) graded: `SubmissionResult.error_kind`, set where the
+    result is produced (`grading.pipeline`), so reports never parse the `error` prose."""
+
+    BAD_INPUT = "bad_input"  # not a readable v4 notebook (missing, empty, binary, bad JSON...)
+    TIMEOUT = "timeout"  # executing the notebook's cells ran past --timeout
+    CRASHED = "crashed"  # the student process died while running the notebook
+    SETUP = "setup_error"  # the profile's data mode could not be entered
+    INTERNAL = "internal_error"  # the grader itself failed on this notebook
+
+
 @dataclass
 class CheckResult:
     """Outcome of one property check on one student function.
@@ -49,9 +61,10 @@ class CheckResult:
     details: dict[str, Any] = field(default_factory=dict)
     status: Status = "passed"
     picture: Picture | None = field(default=None, repr=False)
+    key: str = ""  # "<catalog>:<message key>" of the message, for grouping failures by kind
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe dict (picture dropped, numpy scalars converted)."""
+        """JSON-safe dict (picture dropped, numpy scalars converted; `key` only when set)."""
         return {
             "name": self.name,
             "passed": self.passed,
@@ -61,6 +74,7 @@ class CheckResult:
             "hint": self.hint,
             "details": _jsonable(self.details),
             "status": self.status,
+            **({"key": self.key} if self.key else {}),
         }
 
     @classmethod
@@ -75,9 +89,10 @@ class CheckResult:
         hint: str = "",
         max_score: float = 1.0,
         status: Status = "wrong",
+        key: str = "",
         **details: Any,
     ) -> CheckResult:
-        return cls(name, False, 0.0, max_score, message, hint, details, status)
+        return cls(name, False, 0.0, max_score, message, hint, details, status, key=key)
 
 
 def _jsonable(value: Any) -> Any:
@@ -136,7 +151,9 @@ class TestOutcome:
 @dataclass
 class SubmissionResult:
     """One student's grade. `error` is a notebook-level problem (not a notebook, timeout, ...)
-    reported alongside per-test outcomes (tests affected by it score 0)."""
+    reported alongside per-test outcomes (tests affected by it score 0); `error_kind` says which
+    (`RunError`; None with no error, or in records written before it existed). `restarts`:
+    fresh student processes started after the first died during a call."""
 
     student: str
     assignment: str
@@ -144,6 +161,8 @@ class SubmissionResult:
     outcomes: dict[str, TestOutcome] = field(default_factory=dict)
     max_score: float = 0.0
     error: str | None = None
+    error_kind: RunError | None = None
+    restarts: int = 0
     lint: list[dict[str, Any]] = field(default_factory=list)  # {"cell", "line", "func", "kind", "message"}
     skipped_cells: list[int] = field(default_factory=list)
     cell_errors: list[dict[str, Any]] = field(default_factory=list)  # {"cell", "line", "exc_type", "message"}
@@ -160,7 +179,8 @@ class SubmissionResult:
         return {
             "student": self.student, "assignment": self.assignment, "notebook": self.notebook,
             "score": self.score, "max_score": self.max_score, "error": self.error,
-            "lint": self.lint, "skipped_cells": self.skipped_cells,
+            "error_kind": self.error_kind.value if self.error_kind else None,
+            "restarts": self.restarts, "lint": self.lint, "skipped_cells": self.skipped_cells,
             "cell_errors": self.cell_errors, "isolation": self.isolation,
             "execution_time": round(self.execution_time, 3),
             "tests": [o.to_dict() for o in self.outcomes.values()],
@@ -172,7 +192,8 @@ class SubmissionResult:
         for t in data.get("tests", []):
             checks = [CheckResult(c["name"], c["passed"], c["score"], c["max_score"],
                                   c.get("message", ""), c.get("hint", ""), c.get("details", {}),
-                                  c.get("status", "passed")) for c in t.get("checks", [])]
+                                  c.get("status", "passed"), key=c.get("key", ""))
+                      for c in t.get("checks", [])]
             outcomes[t["id"]] = TestOutcome(
                 id=t["id"], points=t["points"], score=t["score"], status=t["status"],
                 message=t.get("message", ""), paso=t.get("paso", ""),
@@ -181,8 +202,18 @@ class SubmissionResult:
         return cls(student=data["student"], assignment=data["assignment"],
                    notebook=data.get("notebook", ""), outcomes=outcomes,
                    max_score=data.get("max_score", 0.0), error=data.get("error"),
+                   error_kind=_run_error(data.get("error_kind")),
+                   restarts=int(data.get("restarts") or 0),
                    lint=data.get("lint", []), skipped_cells=data.get("skipped_cells", []),
                    cell_errors=data.get("cell_errors", []),
                    isolation=data.get("isolation", ""),
                    execution_time=data.get("execution_time", 0.0))
 
+
+
+def _run_error(value: Any) -> RunError | None:
+    """A stored `error_kind` (None for records without one, or with an unknown value)."""
+    try:
+        return RunError(value) if value else None
+    except ValueError:
+        return None

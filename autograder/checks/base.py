@@ -27,7 +27,7 @@ def call_student(
     """
     if fn is None:
         return None, CheckResult.fail(check, msg("common", "missing_function", lang, func=func),
-                                      status="not_implemented")
+                                      status="not_implemented", key="common:missing_function")
     try:
         return fn(*args, **kwargs), None
     except NotImplementedError:
@@ -44,7 +44,7 @@ def call_student(
 
 def not_implemented(check: str, func: str, lang: str) -> CheckResult:
     return CheckResult.fail(check, msg("common", "not_implemented", lang, func=func),
-                            status="not_implemented")
+                            status="not_implemented", key="common:not_implemented")
 
 
 def raised(check: str, func: str, lang: str, exc: BaseException) -> CheckResult:
@@ -52,7 +52,7 @@ def raised(check: str, func: str, lang: str, exc: BaseException) -> CheckResult:
     short = text[0][:300] if text else ""
     return CheckResult.fail(
         check, msg("common", "raised", lang, func=func, exc_type=type(exc).__name__, exc=short),
-        status="error", exc_type=type(exc).__name__,
+        status="error", key="common:raised", exc_type=type(exc).__name__,
     )
 
 
@@ -60,26 +60,28 @@ def from_student_error(check: str, exc: StudentCodeError, lang: str) -> CheckRes
     if exc.kind in ("not_implemented", "missing"):
         key = "not_implemented" if exc.kind == "not_implemented" else "missing_function"
         return CheckResult.fail(check, msg("common", key, lang, func=exc.func),
-                                status="not_implemented")
+                                status="not_implemented", key=f"common:{key}")
     if exc.kind == "crashed":
         return CheckResult.fail(check, msg("common", "crashed", lang, func=exc.func),
-                                status="error")
+                                status="error", key="common:crashed")
     if exc.kind == "bad_return":
         return CheckResult.fail(check, msg("common", "unsupported_return", lang, func=exc.func,
-                                           detail=exc.detail[:300]), status="error")
+                                           detail=exc.detail[:300]), status="error",
+                                key="common:unsupported_return")
     if exc.kind == "timeout":
         return CheckResult.fail(check, msg("common", "timeout", lang, func=exc.func,
-                                           seconds=exc.detail), status="error")
+                                           seconds=exc.detail), status="error",
+                                key="common:timeout")
     return CheckResult.fail(
         check, msg("common", "raised", lang, func=exc.func, exc_type=exc.exc_type or exc.kind,
-                   exc=exc.detail[:300]), status="error",
+                   exc=exc.detail[:300]), status="error", key="common:raised",
     )
 
 
 def skipped_after(check: str, failed: CheckResult, max_score: float = 1.0) -> CheckResult:
     """A dependent check that cannot run because `failed` (same function) already failed."""
     return CheckResult(check, False, 0.0, max_score, failed.message, failed.hint, {},
-                       failed.status)
+                       failed.status, key=failed.key)
 
 
 def failed(cat: str, name: str, lang: str, key: str | None = None, *,
@@ -91,7 +93,7 @@ def failed(cat: str, name: str, lang: str, key: str | None = None, *,
     hint_key = f"{key}_hint" if hint_key is None else hint_key
     hint = msg(cat, hint_key, lang, **values) if hint_key and hint_key in catalog(cat) else ""
     text = msg(cat, key, lang, **values)
-    result = CheckResult.fail(name, text, hint=hint)
+    result = CheckResult.fail(name, text, hint=hint, key=f"{cat}:{key}")
     result.details.update({k: v for k, v in values.items() if _plain(v)})
     return result
 

@@ -4,7 +4,8 @@ PATH: a notebook, a folder of notebooks, or an nbgrader `submitted/` tree (see `
 - one notebook, `--json`: exactly one Gradescope results.json object on stdout, nothing else;
 - one notebook, no `-o`: a readable summary on stdout;
 - `-o OUTDIR` or several notebooks: per-student OUTDIR/<student>/results.json + feedback.html
-  and batch OUTDIR/grades.csv + grades.json (default OUTDIR: ./autograder-out/<assignment>);
+  and batch OUTDIR/grades.csv + grades.json + index.html, the class report (default OUTDIR:
+  ./autograder-out/<assignment>);
   `--json` then prints grades.json on stdout.
 Diagnostics and the progress bar go to stderr; the bar is off with --json or when stderr is not a
 terminal. Exit codes: 0 graded (whatever the scores), 2 usage or bad input, 3 internal error.
@@ -28,6 +29,7 @@ from autograder.grading.store import StudentFolder
 from autograder.messages import LANGS
 from autograder.model import SubmissionResult
 from autograder.report import grades_json, results_json, write_batch_tables
+from autograder.report.class_report import write_class_report
 from autograder.report.console import text_summary
 from autograder.report.gradescope import VISIBILITIES
 
@@ -38,7 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "grade", help="grade submissions in the sandbox and write reports",
         description="Grade notebooks in a sandbox (one process per submission) and write "
-                    "Gradescope results.json, feedback.html, grades.csv and grades.json.",
+                    "Gradescope results.json, feedback.html, grades.csv, grades.json and the "
+                    "class report index.html.",
         epilog="PATH: notebook, folder of notebooks, or nbgrader submitted/ tree "
                "(submitted/<student>/<assignment>/<notebook>.ipynb). Exit codes: 0 graded "
                "(whatever the scores), 2 usage or bad input, 3 internal error.")
@@ -198,6 +201,7 @@ def run(args: argparse.Namespace) -> int:
     if not results and subs:
         raise RuntimeError("the grader returned no results")
     write_tables(results, subs, outdir, assignment)
+    write_class_report(results, outdir, lang=lang, title=assignment.title)
     if args.json:
         _print_json(results_json(results[0], lang=lang,
                                  hidden_visibility=report_opts["hidden_visibility"])
@@ -206,8 +210,8 @@ def run(args: argparse.Namespace) -> int:
         for r in sorted(results, key=lambda r: r.student):
             note = f"  ({r.error})" if r.error else ""
             print(f"{r.student}: {r.score:g} / {r.max_score:g}{note}")
-        print(f"reports: {outdir}/ (grades.csv, grades.json, <student>/feedback.html)",
-              file=sys.stderr)
+        print(f"reports: {outdir}/ (index.html, grades.csv, grades.json, "
+              "<student>/feedback.html)", file=sys.stderr)
     return 0
 
 

@@ -22,7 +22,7 @@ from autograder.assignment import Assignment, TestSpec
 from autograder.assignment import load as load_assignment
 from autograder.errors import AutograderError, BadInput, NotebookError
 from autograder.messages import msg
-from autograder.model import SubmissionResult, TestOutcome
+from autograder.model import RunError, SubmissionResult, TestOutcome
 from autograder.sandbox.cells import RunReport
 from autograder.sandbox.host import (
     DEFAULT_CALL_TIMEOUT,
@@ -84,13 +84,13 @@ def zero_outcomes(assignment: Assignment, message: str, *, gpu: bool,
 
 
 def failed_result(student: str, notebook: str, assignment: Assignment, options: GradingOptions,
-                  error: str, test_message: str | None = None) -> SubmissionResult:
+                  error: str, kind: RunError, test_message: str | None = None) -> SubmissionResult:
     """A result where nothing could be graded: every selected test 0 with `test_message`."""
     return SubmissionResult(
         student=student, assignment=assignment.name, notebook=notebook,
         outcomes=zero_outcomes(assignment, test_message or error, gpu=options.gpu,
                                visible_only=options.visible_only),
-        max_score=assignment.max_score(gpu=options.gpu), error=error)
+        max_score=assignment.max_score(gpu=options.gpu), error=error, error_kind=kind)
 
 
 def internal_error_result(student: str, notebook: str, assignment: Assignment,
@@ -99,7 +99,7 @@ def internal_error_result(student: str, notebook: str, assignment: Assignment,
     options as a normal result)."""
     detail = f"{type(exc).__name__}: {exc}"[:500]
     error = msg("grader", "internal_error", options.lang or assignment.language, detail=detail)
-    return failed_result(student, notebook, assignment, options, error)
+    return failed_result(student, notebook, assignment, options, error, RunError.INTERNAL)
 
 
 def bad_input_explanation(exc: NotebookError, lang: str) -> str:
@@ -205,7 +205,7 @@ def _unreadable(student: str, notebook: str, a: Assignment, opts: GradingOptions
     lang = opts.lang or a.language
     result = failed_result(student, notebook, a, opts,
                            msg("grader", "bad_input", lang, detail=bad_input_explanation(exc, lang)),
-                           msg("grader", "test_not_run_unreadable", lang))
+                           RunError.BAD_INPUT, msg("grader", "test_not_run_unreadable", lang))
     result.execution_time = time.monotonic() - t0
     return result
 
@@ -253,15 +253,17 @@ def grade_source(data: bytes, filename: str, assignment: Assignment | str,
         result.skipped_cells = _original(report.skipped, positions)
         result.cell_errors = [dict(asdict(e), cell=_original([e.cell], positions)[0])
                               for e in report.cell_errors if _original([e.cell], positions)]
-        result.error = _run_error(report, opts, lang)
+        result.error_kind, result.error = _run_error(report, opts, lang)
         _run_suite(result, a, student_obj, opts, lang)
     except AutograderError:
         raise
     except Exception as exc:  # noqa: BLE001 - never crash a batch on one notebook
         failed = internal_error_result(student, notebook, a, opts, exc)
         result.error, result.outcomes = failed.error, failed.outcomes
+        result.error_kind = failed.error_kind
     finally:
         result.stdout_tail = runner.close()
+        result.restarts = getattr(runner, "restarts", 0)  # runners written before it existed
     result.execution_time = time.monotonic() - t0
     return result
 
@@ -280,6 +282,7 @@ class Runner(Protocol):
     """Executes a `RunJob` and provides the `student` object the hidden suite calls."""
 
     isolation: str
+    restarts: int  # processes started after the first (each re-ran the notebook)
 
     def start(self, job: RunJob) -> tuple[Any, RunReport]: ...
 
@@ -312,6 +315,10 @@ class SandboxRunner:
         self.isolation = proc.zygote.isolation
         return RestartingStudent(proc, launch if report.state == "alive" else None), report
 
+    @property
+    def restarts(self) -> int:
+        return max(0, len(self._procs) - 1)
+
     def close(self) -> str:
         for proc in self._procs:
             proc.close()
@@ -323,6 +330,7 @@ class InProcessRunner:
     (`sandbox.cells.run_cells`) in this process, no sandbox, output captured."""
 
     isolation = "none (trusted in-process executor)"
+    restarts = 0
 
     def __init__(self) -> None:
         import contextlib
@@ -356,15 +364,17 @@ class InProcessRunner:
         return self._sink.getvalue()[-4000:] if self._sink is not None else ""
 
 
-def _run_error(report: RunReport, opts: GradingOptions, lang: str) -> str | None:
-    """The notebook-level error of a run, if any."""
+def _run_error(report: RunReport, opts: GradingOptions,
+               lang: str) -> tuple[RunError | None, str | None]:
+    """The notebook-level error of a run, if any: (kind, student-facing text)."""
     if report.state == "crashed":
-        return msg("grader", "notebook_crashed", lang)
+        return RunError.CRASHED, msg("grader", "notebook_crashed", lang)
     if report.timed_out or report.state == "timeout":
-        return msg("grader", "notebook_timeout", lang, seconds=f"{opts.timeout:g}")
+        return RunError.TIMEOUT, msg("grader", "notebook_timeout", lang,
+                                     seconds=f"{opts.timeout:g}")
     if report.setup_error:
-        return msg("grader", "setup_error", lang, detail=report.setup_error)
-    return None
+        return RunError.SETUP, msg("grader", "setup_error", lang, detail=report.setup_error)
+    return None, None
 
 
 def _run_suite(result: SubmissionResult, a: Assignment, student: Any, opts: GradingOptions,

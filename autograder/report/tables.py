@@ -4,7 +4,9 @@ grades.csv columns, in nbgrader 0.9's CsvExportPlugin order: assignment, duedate
 student_id, last_name, first_name, email, raw_score, late_submission_penalty, score, max_score.
 Names and email are empty (the grader does not know them); `timestamp` comes from nbgrader's
 `timestamp.txt` when the submission came from a `submitted/` tree; no late penalty is applied.
-grades.json has the same rows plus per-test scores, statuses and notebook-level errors.
+grades.json has the same rows plus per-test scores, statuses and notebook-level errors (with
+their `error_kind`), and `checks`: per test, per check, how many students' runs produced a
+result for it (`runs`), how many passed and the `pass_rate` (`class_stats.check_rates`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from autograder.model import SubmissionResult
 from autograder.notebook_io import write_text_atomic
+from autograder.report.class_stats import check_rates
 from autograder.report.summary import outcome_status
 
 NBGRADER_COLUMNS = ("assignment", "duedate", "timestamp", "student_id", "last_name",
@@ -49,13 +52,16 @@ def grades_csv(results: list[SubmissionResult], *, duedate: str = "",
 
 def grades_json(results: list[SubmissionResult], *, duedate: str = "",
                 timestamps: dict[str, str] | None = None) -> dict[str, Any]:
-    """JSON object: assignment, max_score, students[] (nbgrader row + tests + error)."""
+    """JSON object: assignment, max_score, count, mean_score, students[] (nbgrader row + tests +
+    error), checks {test: {check: {runs, passed, pass_rate}}}."""
     timestamps = timestamps or {}
     students = []
     for r in sorted(results, key=lambda r: r.student):
         row = grade_row(r, duedate=duedate, timestamp=timestamps.get(r.student, ""))
         row.update({
-            "notebook": r.notebook, "error": r.error, "execution_time": round(r.execution_time, 3),
+            "notebook": r.notebook, "error": r.error,
+            "error_kind": r.error_kind.value if r.error_kind else None,
+            "execution_time": round(r.execution_time, 3),
             "isolation": r.isolation, "lint_findings": len(r.lint),
             "tests": {o.id: {"score": round(o.score, 4), "points": o.points, "paso": o.paso,
                              "status": outcome_status(o), "bonus": o.bonus}
@@ -69,6 +75,7 @@ def grades_json(results: list[SubmissionResult], *, duedate: str = "",
         "count": len(results),
         "mean_score": round(sum(r.score for r in results) / len(results), 4) if results else 0.0,
         "students": students,
+        "checks": check_rates(results),
     }
 
 

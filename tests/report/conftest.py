@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autograder.model import SubmissionResult
+from tests.support.cli_helpers import fake_engine  # noqa: F401 - re-exported as a fixture
 from tests.support.report_factory import make_result
 
 

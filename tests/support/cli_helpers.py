@@ -35,6 +35,7 @@ class NoisyInProcessRunner:
     --json output. Records each graded submission's options in `calls`."""
 
     isolation = "none (test stand-in)"
+    restarts = 0
 
     def __init__(self, calls: list[tuple[str, dict]]) -> None:
         from autograder.grading.pipeline import InProcessRunner

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.model import CheckResult, Picture, SubmissionResult, TestOutcome
+from autograder.model import CheckResult, Picture, RunError, SubmissionResult, TestOutcome
 
 
 def make_result(student: str = "ana", *, error: str | None = None,
@@ -53,3 +53,79 @@ def make_result(student: str = "ana", *, error: str | None = None,
         cell_errors=[{"cell": 4, "line": 2, "exc_type": "NameError",
                       "message": "name 'tf' is not defined"}], isolation="bubblewrap (read-only root, no network, pid namespace)",
         execution_time=12.34, pictures=pics)
+
+
+# ---- a synthetic class for the class report (tests/report/test_class_report.py) -------------
+# Mini-like assignment: double (PASO 1, 2 points: checks double_1, double_5), halve (PASO 2,
+# 1 point: check halve_values), extra (PASO 3, 1 bonus point: check extra_zero).
+
+_NOT_IMPL = ("not_implemented", "La función `{f}` todavía no está implementada.",
+             "common:not_implemented")
+_RAISED = ("error", "`{f}` lanzó ValueError: boom", "common:raised")
+
+
+def _check(name: str, verdict: object, func: str) -> CheckResult:
+    """verdict: True (passed), a message string (wrong, no key), (status, text, key)."""
+    if verdict is True:
+        return CheckResult.ok(name)
+    if isinstance(verdict, str):
+        return CheckResult.fail(name, verdict)
+    status, text, key = verdict  # type: ignore[misc]
+    return CheckResult.fail(name, text.format(f=func), status=status, key=key)
+
+
+def _outcome(tid: str, points: float, paso: str, bonus: bool, checks: list[CheckResult]
+             ) -> TestOutcome:
+    share = sum(c.passed for c in checks) / len(checks)
+    status = "passed" if share == 1 else "failed"
+    return TestOutcome(tid, points, points * share, status, "", paso, tid == "double", bonus,
+                       False, 0.01, checks)
+
+
+def class_member(student: str, d1: object, d5: object, halve: object, extra: object,
+                 *, seconds: float = 1.0, restarts: int = 0) -> SubmissionResult:
+    """One student of the synthetic class from per-check verdicts (see `_check`)."""
+    outcomes = {
+        "double": _outcome("double", 2, "PASO 1", False, [_check("double_1", d1, "double"),
+                                                          _check("double_5", d5, "double")]),
+        "halve": _outcome("halve", 1, "PASO 2", False, [_check("halve_values", halve, "halve")]),
+        "extra": _outcome("extra", 1, "PASO 3", True, [_check("extra_zero", extra, "double")]),
+    }
+    return SubmissionResult(student=student, assignment="mini_assignment",
+                            notebook=f"{student}.ipynb", outcomes=outcomes, max_score=3.0,
+                            isolation="bubblewrap (read-only minimal root, private /tmp, no "
+                                      "network, pid/ipc/uts namespaces, no capabilities)",
+                            execution_time=seconds, restarts=restarts)
+
+
+def notebook_failure(student: str, kind: RunError, *, seconds: float = 0.1) -> SubmissionResult:
+    """A student whose notebook could not run (`kind`): every test 0, no check results."""
+    r = class_member(student, True, True, True, True, seconds=seconds)
+    for o in r.outcomes.values():
+        o.score, o.status, o.results, o.message = 0.0, "error", [], "no se pudo ejecutar"
+    r.error, r.error_kind = f"problema: {kind.value}", kind
+    return r
+
+
+def synthetic_class() -> list[SubmissionResult]:
+    """Ten students with known numbers: scores 4, 3, 2, 1 and six zeros (bad file, timeout,
+    crash, unfilled template, code that raised, wrong answers).
+
+    double_5 fails for s03, s04, s10 with the same catalog key (different values), for s05
+    (not implemented) and s09 (raised): pass rate 2/7; extra_zero passes only for s01 (1/7,
+    the worst check)."""
+    def wrong(x: int, got: int) -> tuple[str, str, str]:
+        return ("wrong", f"double({x}) = {got}, esperado {2 * x}", "mini:double_value")
+
+    return [
+        class_member("s01", True, True, True, True, seconds=2.5),
+        class_member("s02", True, True, True, "extra: 0 != 1", seconds=1.5),
+        class_member("s03", True, wrong(5, 8), True, "extra: 0 != 1", seconds=9.0, restarts=1),
+        class_member("s04", True, wrong(5, 11), "halve(4) = 3", "extra: 0 != 1"),
+        class_member("s05", _NOT_IMPL, _NOT_IMPL, _NOT_IMPL, _NOT_IMPL),
+        notebook_failure("s06", RunError.BAD_INPUT),
+        notebook_failure("s07", RunError.TIMEOUT, seconds=60.0),
+        notebook_failure("s08", RunError.CRASHED),
+        class_member("s09", _RAISED, _RAISED, _RAISED, _RAISED),
+        class_member("s10", wrong(1, 4), wrong(5, 13), "halve(4) = 7", "extra: 2 != 1"),
+    ]
