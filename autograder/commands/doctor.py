@@ -45,16 +45,18 @@ class HostReport:
     assignments: list[dict[str, Any]] = field(default_factory=list)
 
 
-def isolation() -> tuple[str, str | None]:
-    """(description, bwrap path) of the isolation `grade` will use (sandbox.isolation)."""
-    from autograder.sandbox.isolation import bwrap_path
+ISOLATION_ENV = ("AUTOGRADER_ISOLATION", "AUTOGRADER_NO_BWRAP", "AUTOGRADER_BWRAP")
 
-    path = bwrap_path()
-    if path:
-        return f"bubblewrap ({path})", path
-    why = ("AUTOGRADER_NO_BWRAP=1" if os.environ.get("AUTOGRADER_NO_BWRAP") == "1"
-           else "no bwrap on PATH")
-    return f"rlimits + private temp dir ({why}; weaker than bubblewrap)", None
+
+def isolation() -> tuple[str, str | None]:
+    """(description, bwrap path) of the sandbox's bubblewrap (`sandbox.isolation.bwrap_path`),
+    with the isolation settings found in the environment."""
+    from autograder.sandbox import isolation as iso
+
+    path = iso.bwrap_path()
+    text = f"bubblewrap ({path})" if path else "no bwrap: rlimits + private temp dir at most"
+    knobs = [f"{k}={os.environ[k]}" for k in ISOLATION_ENV if k in os.environ]
+    return text + (f" [{', '.join(knobs)}]" if knobs else ""), path
 
 
 def cache_section(report: HostReport) -> None:

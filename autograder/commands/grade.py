@@ -183,7 +183,7 @@ def write_tables(results: list[SubmissionResult], subs: list[Submission], outdir
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.gpu:
+    if args.gpu and args.backend == "local":  # a cluster backend checks its own workers
         from autograder.gpu import require_gpu
 
         require_gpu()  # before anything slow: no GPU -> exit 2 with the fix

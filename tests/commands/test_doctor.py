@@ -25,15 +25,21 @@ def test_doctor_help_does_not_import_tensorflow():
 
 
 def test_doctor_fast_json_reports_gpu_probe_and_isolation(capsys, monkeypatch):
-    monkeypatch.setenv("AUTOGRADER_NO_BWRAP", "1")
+    from autograder.sandbox import isolation
+
+    monkeypatch.setattr(isolation, "bwrap_path", lambda: None)
+    monkeypatch.setenv("AUTOGRADER_ISOLATION", "none")
     assert main(["doctor", "--json", "--no-tensorflow"]) == 0
     report = json.loads(capsys.readouterr().out)
     probe = gpu.probe()
     assert report["gpu_probe"]["tensorflow"] == probe.tensorflow
     assert report["gpu_ready"] is probe.usable
     assert report["tensorflow"] is None and report["assignments"] == []
-    assert report["isolation"].startswith("rlimits") and "AUTOGRADER_NO_BWRAP=1" in report["isolation"]
-    assert report["bwrap"] is None
+    assert report["bwrap"] is None and report["isolation"].startswith("no bwrap")
+    assert "AUTOGRADER_ISOLATION=none" in report["isolation"]
+    monkeypatch.setattr(isolation, "bwrap_path", lambda: "/opt/bin/bwrap")
+    assert main(["doctor", "--no-tensorflow"]) == 0
+    assert "isolation    bubblewrap (/opt/bin/bwrap)" in capsys.readouterr().out
 
 
 def test_doctor_text_names_the_fix_when_gpu_is_not_usable(capsys, monkeypatch):
