@@ -3,15 +3,26 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# the GPU environment: tensorflow[and-cuda] instead of tensorflow-cpu (never both in one venv)
+VENV_GPU  ?= .venv-gpu
+PY_GPU    := $(VENV_GPU)/bin/python
+STAMP_GPU := $(VENV_GPU)/.installed
 
-.PHONY: demo test test-fast test-gpu install lint generate validate clean bench
+.PHONY: demo test test-fast test-gpu gpu-deps install lint generate validate clean bench
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { echo "need Python 3.11 (python3.11 on PATH, or: make PYTHON=/path/to/python3.11)"; exit 2; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[cpu,dev]'
 	touch $(STAMP)
+
+$(STAMP_GPU): pyproject.toml constraints.txt constraints-gpu.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { echo "need Python 3.11 (python3.11 on PATH, or: make PYTHON=/path/to/python3.11)"; exit 2; }
+	test -x $(PY_GPU) || $(PYTHON) -m venv $(VENV_GPU)
+	$(PY_GPU) -m pip install -q --upgrade pip
+	$(PY_GPU) -m pip install -q -c constraints-gpu.txt -e '.[gpu,dev]'
+	touch $(STAMP_GPU)
 
 install: $(STAMP)
 
@@ -26,9 +37,17 @@ test-fast: $(STAMP)
 	$(PY) -m ruff check autograder tests benchmarks solutions
 	$(PY) -m pytest -q -m "not gpu and not slow"
 
-## test-gpu: accuracy thresholds with real data + ImageNet weights (needs a GPU and the caches)
-test-gpu: $(STAMP)
-	$(PY) -m pytest -q -m gpu -rs
+## test-gpu: builds .venv-gpu (tensorflow[and-cuda], ~3 GB of CUDA wheels), prints the host
+## (autograder doctor), then the gpu tests: the gpu-smoke profile (minutes, offline) and the
+## accuracy thresholds (real data + ImageNet weights: `autograder data fetch --all` first)
+test-gpu: $(STAMP_GPU)
+	$(PY_GPU) -m autograder doctor
+	$(PY_GPU) -m pytest -q -m gpu -rs
+
+## gpu-deps: prove `.[gpu,dev]` resolves against constraints-gpu.txt without downloading the
+## CUDA wheels (pip reads each wheel's METADATA with HTTP range requests)
+gpu-deps: $(STAMP)
+	$(PY) -m pip install --dry-run --ignore-installed --use-feature=fast-deps -c constraints-gpu.txt '.[gpu,dev]'
 
 ## demo: generate templates, validate references on CPU, grade the sample submissions into out/
 demo: $(STAMP)

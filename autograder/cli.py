@@ -13,12 +13,14 @@ import sys
 from autograder import __version__
 from autograder.errors import AutograderError
 
-COMMANDS = ("generate", "lint", "validate", "check", "grade", "report", "data")
+COMMANDS = ("generate", "lint", "validate", "check", "grade", "report", "data", "doctor")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or with `only` (a name in COMMANDS) one holding just that subcommand:
+    `main` builds the one it needs, so `grade --gpu` does not import every command's modules."""
     parser = argparse.ArgumentParser(
         prog="autograder",
         description="Generate, validate and grade deep-learning notebook assignments.",
@@ -26,14 +28,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"autograder {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         module = importlib.import_module(f"autograder.commands.{name}")
         module.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()

@@ -46,6 +46,13 @@ def profile_values(assignment: Assignment | str, name: str) -> dict[str, Any]:
     return {k: normalize(v) for k, v in a.profiles[name].items()}
 
 
+def require_profile(assignment: Assignment, name: str) -> None:
+    """AutograderError (exit 2) naming the assignment's profiles when `name` is not one of them
+    (assignments without `[profiles.*]` accept any name: nothing is injected)."""
+    if assignment.profiles:
+        profile_values(assignment, name)
+
+
 def render(values: dict[str, Any]) -> str:
     """Python source assigning each value (repr-based, deterministic order)."""
     lines = ["# Parameters injected by autograder (profile)"]

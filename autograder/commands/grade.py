@@ -20,20 +20,22 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograder import assignment as assignment_mod
 from autograder.errors import AutograderError
 from autograder.grading.discover import Submission, discover
-from autograder.grading.store import StudentFolder
 from autograder.messages import LANGS
-from autograder.model import SubmissionResult
-from autograder.report import grades_json, results_json, write_batch_tables
-from autograder.report.class_report import write_class_report
-from autograder.report.console import text_summary
-from autograder.report.gradescope import VISIBILITIES
+from autograder.profiles import require_profile
 
-PROFILES = ("ci", "full")  # the bundled assignments' [profiles.*] in assignment.toml
+if TYPE_CHECKING:
+    from autograder.model import SubmissionResult
+# reports, the store and nbformat (2+ s of imports) load only when grading starts, so that
+# `--help` and `--gpu`'s fail-fast answer at once
+
+PROFILE_HELP = ("a [profiles.NAME] table of the assignment's assignment.toml (bundled: ci = mock "
+                "data, small images, no weights, the default; full = real data; gpu-smoke = real "
+                "backbones on generated data, for --gpu --run-all)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,9 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="wall-clock limit in seconds for running one notebook")
     p.add_argument("--memory", type=_positive_int, metavar="MB",
                    help="address-space limit of the student process in MB")
-    p.add_argument("--profile", choices=PROFILES, default="ci",
-                   help="ci: mock data, small images, no weights (default); full: real data")
-    p.add_argument("--gpu", action="store_true", help="also run tests marked gpu")
+    p.add_argument("--profile", default="ci", metavar="NAME", help=PROFILE_HELP)
+    p.add_argument("--gpu", action="store_true",
+                   help="also run tests marked gpu; stops at once (exit 2) when no GPU is usable")
     p.add_argument("--force", action="store_true",
                    help="regrade students that already have results in OUTDIR")
     p.add_argument("--run-all", action="store_true",
@@ -138,6 +140,7 @@ def grade_many(subs: list[Submission], assignment: assignment_mod.Assignment, ou
     (with pictures); students resumed from an earlier run only get reports that are missing
     (their stored record has no pictures, so existing feedback is kept)."""
     from autograder.grading.batch import Progress, grade_batch
+    from autograder.grading.store import StudentFolder
 
     written: set[str] = set()
 
@@ -163,6 +166,8 @@ def grade_many(subs: list[Submission], assignment: assignment_mod.Assignment, ou
 
 
 def report_options(assignment: assignment_mod.Assignment, lang: str) -> dict[str, Any]:
+    from autograder.report.gradescope import VISIBILITIES
+
     hidden = assignment.raw.get("gradescope", {}).get("hidden_visibility", "after_published")
     if hidden not in VISIBILITIES:
         raise AutograderError(f"{assignment.name}: [gradescope] hidden_visibility must be one of "
@@ -173,12 +178,23 @@ def report_options(assignment: assignment_mod.Assignment, lang: str) -> dict[str
 def write_tables(results: list[SubmissionResult], subs: list[Submission], outdir: Path,
                  assignment: assignment_mod.Assignment) -> None:
     """Batch grades.csv + grades.json (nbgrader timestamps when known)."""
+    from autograder.report import write_batch_tables
+
     write_batch_tables(results, outdir, duedate=str(assignment.raw["assignment"].get("duedate", "")),
                        timestamps={s.student: s.timestamp for s in subs if s.timestamp})
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.gpu and args.backend == "local":  # a cluster backend checks its own workers
+        from autograder.gpu import require_gpu
+
+        require_gpu()  # before anything slow: no GPU -> exit 2 with the fix
     assignment = assignment_mod.load(args.assignment)
+    require_profile(assignment, args.profile)  # the profiles come from assignment.toml
+    from autograder.report import grades_json, results_json
+    from autograder.report.class_report import write_class_report
+    from autograder.report.console import text_summary
+
     lang = args.lang or assignment.language
     notebook_name = assignment.notebook.name
     report_opts = report_options(assignment, lang)

@@ -19,8 +19,9 @@ from typing import Any
 
 from autograder.assignment import Assignment, all_names
 from autograder.assignment import load as load_assignment
-from autograder.commands.grade import PROFILES
+from autograder.commands.grade import PROFILE_HELP
 from autograder.errors import AutograderError
+from autograder.profiles import require_profile
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,8 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                "(each problem is listed), 2 bad input, 3 internal error.")
     p.add_argument("names", nargs="*", metavar="NAME", help="assignment names (see solutions/)")
     p.add_argument("--all", action="store_true", help="every assignment under solutions/")
-    p.add_argument("--profile", choices=PROFILES, default="ci",
-                   help="ci: mock data, small images, no weights (default); full: real data")
+    p.add_argument("--profile", default="ci", metavar="NAME", help=PROFILE_HELP)
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.add_argument("--skip-template", action="store_true", help="do not grade the template")
     p.add_argument("--in-process", action="store_true",
@@ -117,6 +117,7 @@ def validate(name: str, *, profile: str = "ci", skip_template: bool = False,
              in_process: bool = False) -> dict[str, Any]:
     """Grade reference (+ template); return a JSON-safe report with `ok` and `problems`."""
     assignment = load_assignment(name)
+    require_profile(assignment, profile)
     grade, executor = grader_function(in_process)
     report: dict[str, Any] = {"assignment": assignment.name, "profile": profile,
                               "executor": executor, "problems": []}

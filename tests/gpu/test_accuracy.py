@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from autograder import profiles
+from autograder import gpu, profiles
 from autograder.assignment import Assignment, all_names, load
 from autograder.data import caches as data
 
@@ -38,17 +37,18 @@ def gpu_assignments() -> list[str]:
 
 
 def gpu_skip_reason() -> str | None:
-    """Why the GPU tests cannot run here (None when TensorFlow sees a GPU)."""
-    if shutil.which("nvidia-smi") is None:
-        return ("no NVIDIA GPU on this machine (nvidia-smi not found); run `make test-gpu` "
-                "on a GPU machine")
+    """Why the GPU tests cannot run here (None when TensorFlow sees a GPU): the fast probe of
+    `autograder.gpu` first (no GPU, or a CPU-only TensorFlow build), then TensorFlow itself."""
+    found = gpu.probe()
+    if not found.usable:
+        return f"{found.problems[0]} -- run `make test-gpu` on a GPU machine"
     probe = subprocess.run(
         [sys.executable, "-c", "import tensorflow as tf; print(len(tf.config.list_physical_devices('GPU')))"],
         capture_output=True, text=True, timeout=300,
         env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
     if probe.returncode != 0 or probe.stdout.strip().splitlines()[-1:] == ["0"]:
-        return ("TensorFlow sees no GPU (this environment pins tensorflow-cpu); on the GPU machine "
-                "install `tensorflow[and-cuda]==2.21.0` in the venv, then run `make test-gpu`")
+        return ("the host has a GPU but TensorFlow sees none (CUDA wheels or driver: see "
+                "`autograder doctor`); build the GPU environment with `make test-gpu`")
     return None
 
 
