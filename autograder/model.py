@@ -8,10 +8,65 @@ its points) -> `SubmissionResult` (one notebook).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 Status = Literal["passed", "wrong", "not_implemented", "error"]
 
+
+
+class IsolationMode(StrEnum):
+    """How student code was run: in the sandbox (bubblewrap), with `--isolation none` (rlimits
+    only, an explicit weaker mode), trusted in-process, or unknown (older records)."""
+
+    SANDBOX = "sandbox"
+    NONE = "none"
+    IN_PROCESS = "in_process"
+    UNKNOWN = "unknown"
+
+
+class IsolationFeature(StrEnum):
+    """One protection that was actually in place for a submission."""
+
+    USER_NAMESPACE = "user_namespace"  # unprivileged uid/gid 65534 in a user namespace
+    MINIMAL_ROOT = "minimal_root"  # read-only system dirs, a few /etc files, no repo/home
+    NO_NETWORK = "no_network"
+    PID_NAMESPACE = "pid_namespace"
+    NO_CAPABILITIES = "no_capabilities"
+    SECCOMP = "seccomp"  # setns/unshare/mount/ptrace/bpf/keyctl... refused
+    BOUNDED_TMPFS = "bounded_tmpfs"  # size-limited /tmp and /dev/shm, wiped per student
+    CGROUP = "cgroup"  # per-student memory (tmpfs counted) / pids / CPU cgroup, group kill
+    RLIMITS = "rlimits"  # per-process address space / CPU / file size / core limits
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """The isolation a submission ran under (typed; reports translate it via the catalogs)."""
+
+    mode: IsolationMode = IsolationMode.UNKNOWN
+    features: tuple[IsolationFeature, ...] = ()
+    pids_max: int | None = None
+
+    def has(self, feature: IsolationFeature) -> bool:
+        return feature in self.features
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mode": self.mode.value, "features": [f.value for f in self.features],
+                "pids_max": self.pids_max}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Isolation:
+        """Inverse of `to_dict`; anything else (an older record's text) is UNKNOWN."""
+        if not isinstance(data, dict):
+            return cls()
+        known = {f.value for f in IsolationFeature}
+        try:
+            mode = IsolationMode(data.get("mode"))
+        except ValueError:
+            mode = IsolationMode.UNKNOWN
+        pids = data.get("pids_max")
+        return cls(mode, tuple(IsolationFeature(f) for f in data.get("features", [])
+                               if f in known), pids if isinstance(pids, int) else None)
 
 @dataclass
 class CheckResult:
@@ -129,7 +184,7 @@ class SubmissionResult:
     lint: list[dict[str, Any]] = field(default_factory=list)  # {"cell", "line", "func", "kind", "message"}
     skipped_cells: list[int] = field(default_factory=list)
     cell_errors: list[dict[str, Any]] = field(default_factory=list)  # {"cell", "line", "exc_type", "message"}
-    isolation: str = ""  # e.g. "bubblewrap (read-only root, no network, pid namespace)"
+    isolation: Isolation = field(default_factory=lambda: Isolation())
     execution_time: float = 0.0
     stdout_tail: str = ""
     artifacts: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
@@ -143,7 +198,7 @@ class SubmissionResult:
             "student": self.student, "assignment": self.assignment, "notebook": self.notebook,
             "score": self.score, "max_score": self.max_score, "error": self.error,
             "lint": self.lint, "skipped_cells": self.skipped_cells,
-            "cell_errors": self.cell_errors, "isolation": self.isolation,
+            "cell_errors": self.cell_errors, "isolation": self.isolation.to_dict(),
             "execution_time": round(self.execution_time, 3),
             "tests": [o.to_dict() for o in self.outcomes.values()],
         }
@@ -165,6 +220,6 @@ class SubmissionResult:
                    max_score=data.get("max_score", 0.0), error=data.get("error"),
                    lint=data.get("lint", []), skipped_cells=data.get("skipped_cells", []),
                    cell_errors=data.get("cell_errors", []),
-                   isolation=data.get("isolation", ""),
+                   isolation=Isolation.from_dict(data.get("isolation")),
                    execution_time=data.get("execution_time", 0.0))
 

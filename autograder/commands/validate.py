@@ -20,6 +20,7 @@ from autograder.assignment import Assignment, all_names
 from autograder.assignment import load as load_assignment
 from autograder.commands.grade import PROFILES
 from autograder.errors import AutograderError
+from autograder.messages import DEFAULT_LANG
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -137,6 +138,10 @@ def run(args: argparse.Namespace) -> int:
     names = all_names() if args.all else list(args.names)
     if not names:
         raise AutograderError("name an assignment or pass --all")
+    if not args.in_process:
+        from autograder.commands._isolation import preflight
+
+        preflight(None, DEFAULT_LANG)  # the sandbox, or exit 2 before grading anything
     reports = []
     for n in names:
         try:

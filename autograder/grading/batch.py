@@ -18,6 +18,7 @@ from typing import Any
 
 from autograder.assignment import Assignment
 from autograder.assignment import load as load_assignment
+from autograder.errors import NotebookError
 from autograder.grading.discover import safe_id
 from autograder.grading.pipeline import (
     GradingOptions,
@@ -27,6 +28,7 @@ from autograder.grading.pipeline import (
 )
 from autograder.grading.store import StudentFolder
 from autograder.model import SubmissionResult
+from autograder.notebook_io import read_bytes
 
 ProgressFn = Callable[[int, int, SubmissionResult], None]
 PathLike = str | os.PathLike[str]
@@ -109,8 +111,8 @@ def make_task(student: str, path: Path, assignment: Assignment,
     """Read the notebook's bytes once (None when it cannot be read: the worker then reports
     why, e.g. missing file or a folder)."""
     try:
-        data: bytes | None = path.read_bytes()
-    except OSError:
+        data: bytes | None = read_bytes(path)
+    except (OSError, NotebookError):  # the worker reports it (too large, a folder, ...)
         data = None
     return Task(student=student, filename=path.name, notebook=str(path), data=data,
                 assignment_dir=str(assignment.directory), options=options)
