@@ -91,6 +91,10 @@ def parse_notebook(data: bytes | str, name: str = "<notebook>") -> NotebookNode:
         raise NotebookError(f"{name}: nbformat v{major} is not supported; save it as nbformat "
                             f"v4 (e.g. open and save it in Jupyter, or `jupyter nbconvert "
                             f"--to notebook`)", BadInput.OLD_FORMAT, major=major)
+    cells = raw.get("cells")
+    if isinstance(cells, list) and len(cells) > MAX_CELLS:  # before nbformat validates them all
+        raise NotebookError(f"{name}: {len(cells)} cells, limit {MAX_CELLS}",
+                            BadInput.TOO_MANY_CELLS, cells=len(cells), limit=MAX_CELLS)
     try:
         nb = nbformat.reads(text, as_version=NBFORMAT)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many types
@@ -99,9 +103,6 @@ def parse_notebook(data: bytes | str, name: str = "<notebook>") -> NotebookNode:
     if not isinstance(nb.get("cells"), list):
         raise NotebookError(f"{name}: notebook 'cells' is not a list", BadInput.INVALID,
                             detail="'cells' is not a list")
-    if len(nb.cells) > MAX_CELLS:
-        raise NotebookError(f"{name}: {len(nb.cells)} cells, limit {MAX_CELLS}",
-                            BadInput.TOO_MANY_CELLS, cells=len(nb.cells), limit=MAX_CELLS)
     for i, cell in enumerate(nb.cells):
         if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
             raise NotebookError(f"{name}: cell {i} is not a valid notebook cell",

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.model import CheckResult, SubmissionResult, TestOutcome
+from autograder.model import (
+    CheckResult,
+    Isolation,
+    IsolationFeature,
+    IsolationMode,
+    SubmissionResult,
+    TestOutcome,
+)
 
 
 def make_result(student: str = "ana", *, error: str | None = None,
@@ -51,5 +58,5 @@ def make_result(student: str = "ana", *, error: str | None = None,
                "message": "Hueco `___` sin rellenar en la celda 7, línea 3 (función `mixup`)."}],
         skipped_cells=[12, 15],
         cell_errors=[{"cell": 4, "line": 2, "exc_type": "NameError",
-                      "message": "name 'tf' is not defined"}], isolation="bubblewrap (read-only root, no network, pid namespace)",
+                      "message": "name 'tf' is not defined"}], isolation=Isolation(IsolationMode.SANDBOX, (IsolationFeature.USER_NAMESPACE,)),
         execution_time=12.34, artifacts=arts)
