@@ -47,7 +47,7 @@ def test_lint_skipped_cells_isolation_and_error_banner():
     assert '<td class="num">7</td><td class="num">3</td>' in html
     assert "Hueco <code>___</code> sin rellenar en la celda 7" in html
     assert "(marcadas <code>skip-when-grading</code>): 12, 15" in html
-    assert "bubblewrap (raíz mínima de solo lectura" in html and "read-only" not in html
+    assert "sandbox bubblewrap; usuario sin privilegios (uid 65534)" in html and "namespace" not in html
     assert "Celda 4, línea 2: NameError: name &#39;tf&#39; is not defined" in html
     assert 'id="notebook-error"' not in render_feedback(make_result())
 
