@@ -124,6 +124,10 @@ class Zygote:
             self.close()
             raise RuntimeError("sandbox zygote sent an unexpected message")
         self.preload_failed = list(header.get("failed", []))
+        if mode == IsolationMode.SANDBOX and header.get("pid") != seccomp.ZYGOTE_PID:
+            self.close()  # the seccomp rule that shields the zygote would miss it
+            raise IsolationUnavailable(f"sandbox zygote runs as pid {header.get('pid')} in its "
+                                       f"namespace, expected {seccomp.ZYGOTE_PID}")
 
     def _zygote_cgroup(self) -> None:
         """The zygote's own tree (bwrap + interpreter) in a pids cgroup, so a student that

@@ -137,6 +137,26 @@ def test_namespace_mount_and_trace_syscalls_are_refused(tmp_path):
     assert r.isolation.has(IsolationFeature.SECCOMP)
 
 
+SIGNALS = r'''
+import os, signal
+for pid in (1, os.getppid(), -1, -os.getppid()):
+    try:
+        os.kill(pid, signal.SIGKILL)
+        print("KILLED", pid)
+    except OSError:
+        print("REFUSED", pid)
+'''
+
+
+def test_cannot_kill_the_zygote_or_everything(tmp_path):
+    from autograder.sandbox.zygote import get_zygote
+
+    before = get_zygote()
+    r, _, _ = _batch(tmp_path, SIGNALS)
+    assert "KILLED" not in r.stdout_tail and r.stdout_tail.count("REFUSED") == 4
+    assert get_zygote() is before and before.alive()  # the warm zygote served both students
+
+
 CGROUP_ESCAPE = r'''
 import os
 for path in ["/sys/fs/cgroup/pids/cgroup.procs", "/sys/fs/cgroup/cgroup.procs",
