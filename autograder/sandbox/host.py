@@ -2,11 +2,13 @@
 
 Trust model: the grader (this process) is trusted and runs the checks; student code runs in a
 separate process forked from the zygote (`autograder.sandbox.zygote`), isolated as
-`autograder.sandbox.isolation` describes. Each student process also gets RLIMIT_AS/CPU/FSIZE/NPROC/CORE limits, a scrubbed environment,
-a soft (in-process) and a hard (kill) wall-clock timeout for the notebook and for every call,
-and bounded output (last `OUTPUT_TAIL` bytes kept). When a submission is done, every process
-under the zygote except the zygote itself is SIGKILLed (the zygote is a child subreaper, so
-daemonised grandchildren cannot escape).
+`autograder.sandbox.isolation` describes. Before it runs anything, each student process is moved
+into its own cgroup (`sandbox.cgroups`: memory incl. tmpfs, pids, CPU) and is killed as a group
+when done; it also gets RLIMIT_AS (not under --gpu)/CPU/FSIZE/NPROC/CORE limits, a scrubbed
+environment, a soft (in-process) and a hard (kill) wall-clock timeout for the notebook and for
+every call, all clipped to the submission's `Budget` (notebook + calls + restarts: past it every
+request fails at once with StudentErrorKind.DEADLINE), and bounded output (last `OUTPUT_TAIL`
+bytes kept). Orphans the zygote (a child subreaper) adopted are killed too.
 
 Values cross as described in `autograder.sandbox.wire` (pickle only towards the guest).
 """
