@@ -317,3 +317,21 @@ def test_many_lint_findings_are_truncated(tmp_path):
     r = grade_notebook(T.write(tmp_path / "lint.ipynb", *cells), str(T.TOY), timeout=TIMEOUT,
                        call_timeout=CALL_TIMEOUT)
     assert len(r.lint) <= 51
+
+
+def test_without_cgroups_the_weaker_mode_is_stated(tmp_path, monkeypatch):
+    """Where no cgroup can be created (no root, no delegation) grading goes on with rlimits
+    and every report lists the per-student cgroup as missing."""
+    from autograder.report.summary import isolation_text
+    from autograder.sandbox import zygote
+
+    zygote.discard_zygote()
+    monkeypatch.setattr(cgroups, "available", lambda: False)
+    try:
+        r = grade_notebook(T.write(tmp_path / "ref.ipynb", T.REFERENCE), str(T.TOY),
+                           timeout=TIMEOUT, call_timeout=CALL_TIMEOUT)
+    finally:
+        zygote.discard_zygote()
+    assert r.score == 5.0 and r.isolation.mode == IsolationMode.SANDBOX
+    assert not r.isolation.has(IsolationFeature.CGROUP)
+    assert "sin: cgroup por estudiante" in isolation_text(r.isolation, "es")
