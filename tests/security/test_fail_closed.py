@@ -48,3 +48,13 @@ def test_isolation_mode_is_explicit():
     assert requested_mode("none") == IsolationMode.NONE
     with pytest.raises(Exception, match="unknown isolation"):
         requested_mode("weak")
+
+
+def test_batch_stops_instead_of_zeroing_every_student(tmp_path, broken_bwrap):
+    from autograder.grading.batch import grade_batch
+    from autograder.sandbox.isolation import IsolationUnavailable
+
+    paths = [T.write(tmp_path / f"{s}.ipynb", T.REFERENCE) for s in ("a", "b")]
+    with pytest.raises(IsolationUnavailable, match="uid map"):
+        grade_batch(paths, str(T.TOY), tmp_path / "out", progress=False)
+    assert not list((tmp_path / "out").glob("*/record.json"))
