@@ -85,7 +85,7 @@ CASES = {
     "os_exit_in_function": ([_fn("add", "import os\nos._exit(0)")], "terminó mientras se corregía"),
     "kill_own_process": ([T.EMPTY, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"],
                          "terminó de forma inesperada"),
-    # bubblewrap: the pid namespace dies with the zygote; fallback: the student lives on (0 pts)
+    # the seccomp filter refuses signals to the zygote (PermissionError in the cell)
     "kill_the_zygote": ([T.EMPTY, "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"],
                         "terminó|no está implementada"),
     "monkeypatch_numpy": ([MONKEYPATCH_NUMPY, HARDCODED], "valor incorrecto"),

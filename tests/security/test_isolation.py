@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -57,14 +58,23 @@ def _batch(tmp_path: Path, attack: str, **kw) -> tuple:
     paths = [T.write(tmp_path / "subs" / "a_attack.ipynb", T.EMPTY, attack),
              T.write(tmp_path / "subs" / "b_honest.ipynb", T.REFERENCE)]
     opts = dict(timeout=TIMEOUT, call_timeout=CALL_TIMEOUT, memory_mb=MEMORY_MB) | kw
+    host_tmp = tmp_path / "host-tmp"  # the grader's own temp files, to check none is left
+    host_tmp.mkdir()
+    saved, tempfile.tempdir = tempfile.tempdir, str(host_tmp)
     t0 = time.monotonic()
-    attack_r, honest_r = grade_batch(paths, str(T.TOY), tmp_path / "out", progress=False, **opts)
+    try:
+        attack_r, honest_r = grade_batch(paths, str(T.TOY), tmp_path / "out", progress=False,
+                                         **opts)
+    finally:
+        tempfile.tempdir = saved
     elapsed = time.monotonic() - t0
     assert attack_r.score <= 0.0, {o.id: o.message for o in attack_r.outcomes.values()}
     assert honest_r.score == 5.0, honest_r.error
     assert attack_r.isolation.mode == IsolationMode.SANDBOX
     assert T.stray_processes() == []
     assert _student_cgroups() == []
+    assert [p.name for p in host_tmp.iterdir() if not p.name.startswith("autograder-guest-")] \
+        == []
     return attack_r, honest_r, elapsed
 
 
