@@ -22,6 +22,8 @@ class BadInput(StrEnum):
     NOT_NOTEBOOK = "bad_input_not_notebook"
     OLD_FORMAT = "bad_input_old_format"
     INVALID = "bad_input_invalid"
+    TOO_LARGE = "bad_input_too_large"
+    TOO_MANY_CELLS = "bad_input_too_many_cells"
 
 
 class NotebookError(AutograderError):
@@ -41,6 +43,7 @@ class StudentErrorKind(StrEnum):
     NOT_IMPLEMENTED = "not_implemented"
     MISSING = "missing"
     TIMEOUT = "timeout"
+    DEADLINE = "deadline"  # the submission's whole time budget is used up
     CRASHED = "crashed"
     RAISED = "raised"
     BAD_RETURN = "bad_return"

@@ -38,9 +38,65 @@ class RunError(StrEnum):
 
     BAD_INPUT = "bad_input"  # not a readable v4 notebook (missing, empty, binary, bad JSON...)
     TIMEOUT = "timeout"  # executing the notebook's cells ran past --timeout
+    DEADLINE = "deadline"  # the submission's whole budget (notebook + calls) was spent
     CRASHED = "crashed"  # the student process died while running the notebook
     SETUP = "setup_error"  # the profile's data mode could not be entered
     INTERNAL = "internal_error"  # the grader itself failed on this notebook
+
+
+
+class IsolationMode(StrEnum):
+    """How student code was run: in the sandbox (bubblewrap), with `--isolation none` (rlimits
+    only, an explicit weaker mode), trusted in-process, or unknown (older records)."""
+
+    SANDBOX = "sandbox"
+    NONE = "none"
+    IN_PROCESS = "in_process"
+    UNKNOWN = "unknown"
+
+
+class IsolationFeature(StrEnum):
+    """One protection that was actually in place for a submission."""
+
+    USER_NAMESPACE = "user_namespace"  # unprivileged uid/gid 65534 in a user namespace
+    MINIMAL_ROOT = "minimal_root"  # read-only system dirs, a few /etc files, no repo/home
+    NO_NETWORK = "no_network"
+    PID_NAMESPACE = "pid_namespace"
+    NO_CAPABILITIES = "no_capabilities"
+    SECCOMP = "seccomp"  # setns/unshare/mount/ptrace/bpf/keyctl... refused
+    BOUNDED_TMPFS = "bounded_tmpfs"  # size-limited /tmp and /dev/shm, wiped per student
+    CGROUP = "cgroup"  # per-student memory (tmpfs counted) / pids / CPU cgroup, group kill
+    RLIMITS = "rlimits"  # per-process address space / CPU / file size / core limits
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """The isolation a submission ran under (typed; reports translate it via the catalogs)."""
+
+    mode: IsolationMode = IsolationMode.UNKNOWN
+    features: tuple[IsolationFeature, ...] = ()
+    pids_max: int | None = None
+
+    def has(self, feature: IsolationFeature) -> bool:
+        return feature in self.features
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mode": self.mode.value, "features": [f.value for f in self.features],
+                "pids_max": self.pids_max}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Isolation:
+        """Inverse of `to_dict`; anything else (an older record's text) is UNKNOWN."""
+        if not isinstance(data, dict):
+            return cls()
+        known = {f.value for f in IsolationFeature}
+        try:
+            mode = IsolationMode(data.get("mode"))
+        except ValueError:
+            mode = IsolationMode.UNKNOWN
+        pids = data.get("pids_max")
+        return cls(mode, tuple(IsolationFeature(f) for f in data.get("features", [])
+                               if f in known), pids if isinstance(pids, int) else None)
 
 
 @dataclass
@@ -166,7 +222,7 @@ class SubmissionResult:
     lint: list[dict[str, Any]] = field(default_factory=list)  # {"cell", "line", "func", "kind", "message"}
     skipped_cells: list[int] = field(default_factory=list)
     cell_errors: list[dict[str, Any]] = field(default_factory=list)  # {"cell", "line", "exc_type", "message"}
-    isolation: str = ""  # e.g. "bubblewrap (read-only root, no network, pid namespace)"
+    isolation: Isolation = field(default_factory=lambda: Isolation())
     execution_time: float = 0.0
     stdout_tail: str = ""
     pictures: dict[str, dict[str, Picture]] = field(default_factory=dict, repr=False)  # test -> check
@@ -181,7 +237,7 @@ class SubmissionResult:
             "score": self.score, "max_score": self.max_score, "error": self.error,
             "error_kind": self.error_kind.value if self.error_kind else None,
             "restarts": self.restarts, "lint": self.lint, "skipped_cells": self.skipped_cells,
-            "cell_errors": self.cell_errors, "isolation": self.isolation,
+            "cell_errors": self.cell_errors, "isolation": self.isolation.to_dict(),
             "execution_time": round(self.execution_time, 3),
             "tests": [o.to_dict() for o in self.outcomes.values()],
         }
@@ -206,7 +262,7 @@ class SubmissionResult:
                    restarts=int(data.get("restarts") or 0),
                    lint=data.get("lint", []), skipped_cells=data.get("skipped_cells", []),
                    cell_errors=data.get("cell_errors", []),
-                   isolation=data.get("isolation", ""),
+                   isolation=Isolation.from_dict(data.get("isolation")),
                    execution_time=data.get("execution_time", 0.0))
 
 

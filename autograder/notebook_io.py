@@ -3,7 +3,7 @@
 `read_notebook(path)` accepts nbformat v4 only (any 4.x minor is upgraded to the current one)
 and raises `NotebookError` (an `AutograderError` with a `BadInput` kind) with one line saying
 what is wrong: missing file, empty file, binary data, invalid JSON, JSON that is not a notebook,
-nbformat v3 or older, invalid schema.
+nbformat v3 or older, invalid schema, larger than MAX_NOTEBOOK_BYTES, more than MAX_CELLS cells.
 `write_notebook(nb, path)` writes deterministically (sorted keys, indent 1, trailing newline)
 and atomically (temp file + os.replace), so a crash never leaves a half-written file.
 """
@@ -22,6 +22,8 @@ from nbformat import NotebookNode
 from autograder.errors import BadInput, NotebookError
 
 NBFORMAT = 4
+MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024  # outputs and pictures included
+MAX_CELLS = 2000  # the course notebooks have < 100
 
 
 def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
@@ -31,12 +33,32 @@ def read_notebook(path: str | os.PathLike[str]) -> NotebookNode:
         raise NotebookError(f"{p}: file not found", BadInput.MISSING)
     if p.is_dir():
         raise NotebookError(f"{p}: is a directory, not a notebook", BadInput.DIRECTORY)
-    data = p.read_bytes()
-    return parse_notebook(data, str(p))
+    return parse_notebook(read_bytes(p), str(p))
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The file's bytes; `NotebookError(TOO_LARGE)` past MAX_NOTEBOOK_BYTES, without reading it."""
+    p = Path(path)
+    size = p.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        raise _too_large(str(p), size)
+    with p.open("rb") as fh:  # the file may grow meanwhile: read at most one byte too many
+        data = fh.read(MAX_NOTEBOOK_BYTES + 1)
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise _too_large(str(p), len(data))
+    return data
+
+
+def _too_large(name: str, size: int) -> NotebookError:
+    mb, limit = f"{size / 2**20:.1f}", f"{MAX_NOTEBOOK_BYTES / 2**20:g}"
+    return NotebookError(f"{name}: notebook too large ({mb} MB, limit {limit} MB)",
+                         BadInput.TOO_LARGE, size_mb=mb, limit_mb=limit)
 
 
 def parse_notebook(data: bytes | str, name: str = "<notebook>") -> NotebookNode:
-    """Parse notebook bytes/text; same errors as `read_notebook`."""
+    """Parse notebook bytes/text; same errors as `read_notebook`, plus TOO_MANY_CELLS."""
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise _too_large(name, len(data))
     if isinstance(data, bytes):
         if not data.strip():
             raise NotebookError(f"{name}: empty file, not a notebook", BadInput.EMPTY)
@@ -69,6 +91,10 @@ def parse_notebook(data: bytes | str, name: str = "<notebook>") -> NotebookNode:
         raise NotebookError(f"{name}: nbformat v{major} is not supported; save it as nbformat "
                             f"v4 (e.g. open and save it in Jupyter, or `jupyter nbconvert "
                             f"--to notebook`)", BadInput.OLD_FORMAT, major=major)
+    cells = raw.get("cells")
+    if isinstance(cells, list) and len(cells) > MAX_CELLS:  # before nbformat validates them all
+        raise NotebookError(f"{name}: {len(cells)} cells, limit {MAX_CELLS}",
+                            BadInput.TOO_MANY_CELLS, cells=len(cells), limit=MAX_CELLS)
     try:
         nb = nbformat.reads(text, as_version=NBFORMAT)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many types

@@ -22,6 +22,7 @@ from typing import Any
 
 from autograder import assignment as assignment_mod
 from autograder.commands._infer import find_bundle, infer_assignment
+from autograder.commands._isolation import add_isolation_arg, preflight
 from autograder.commands.grade import quiet_stdout
 from autograder.errors import AutograderError
 from autograder.messages import LANGS, msg
@@ -48,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=float, metavar="S", help="wall-clock limit in seconds")
     p.add_argument("--lang", choices=LANGS, default=None,
                    help="language of the summary (default: the assignment's)")
+    add_isolation_arg(p)
     p.set_defaults(func=run)
 
 
@@ -95,5 +97,6 @@ def _grade_visible(notebook: Path, assignment: assignment_mod.Assignment,
     from autograder.grading.pipeline import grade_notebook
 
     opts: dict[str, Any] = {"timeout": args.timeout} if args.timeout else {}
+    opts["isolation"] = preflight(args.isolation, args.lang or assignment.language)
     return grade_notebook(notebook, assignment, visible_only=True, profile="ci",
                           student_id=notebook.stem, lang=args.lang, **opts)

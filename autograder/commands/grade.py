@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autograder import assignment as assignment_mod
+from autograder.commands._isolation import add_isolation_arg, preflight
 from autograder.errors import AutograderError
 from autograder.grading.discover import Submission, discover
 from autograder.messages import LANGS
@@ -59,7 +60,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=_positive_float, metavar="S",
                    help="wall-clock limit in seconds for running one notebook")
     p.add_argument("--memory", type=_positive_int, metavar="MB",
-                   help="address-space limit of the student process in MB")
+                   help="memory limit of one student (all its processes and tmpfs files) in MB")
+    p.add_argument("--call-timeout", type=_positive_float, metavar="S",
+                   help="wall-clock limit in seconds for one call into a student function")
+    p.add_argument("--deadline", type=_positive_float, metavar="S",
+                   help="wall-clock budget in seconds for one submission: notebook, every "
+                        "call and restarts (default: 300, or --timeout + 120 when longer)")
     p.add_argument("--profile", default="ci", metavar="NAME", help=PROFILE_HELP)
     p.add_argument("--gpu", action="store_true",
                    help="also run tests marked gpu; stops at once (exit 2) when no GPU is usable")
@@ -71,6 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="where batch tasks run (executor registry; default: local)")
     p.add_argument("--lang", choices=LANGS, default=None,
                    help="language of the reports (default: the assignment's)")
+    add_isolation_arg(p)
     p.set_defaults(func=run)
 
 
@@ -117,6 +124,10 @@ def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
         opts["timeout"] = args.timeout
     if args.memory is not None:
         opts["memory_mb"] = args.memory
+    if args.call_timeout is not None:
+        opts["call_timeout"] = args.call_timeout
+    if args.deadline is not None:
+        opts["deadline"] = args.deadline
     if args.lang:
         opts["lang"] = args.lang
     return opts
@@ -199,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
     notebook_name = assignment.notebook.name
     report_opts = report_options(assignment, lang)
     subs = discover(args.paths, assignment.name, notebook_name)
-    opts = _engine_options(args)
+    opts = dict(_engine_options(args), isolation=preflight(args.isolation, lang))
     single = len(subs) == 1
     if single and not args.output:
         with quiet_stdout(args.json):

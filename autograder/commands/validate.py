@@ -21,6 +21,7 @@ from autograder.assignment import Assignment, all_names
 from autograder.assignment import load as load_assignment
 from autograder.commands.grade import PROFILE_HELP
 from autograder.errors import AutograderError
+from autograder.messages import DEFAULT_LANG
 from autograder.profiles import require_profile
 
 
@@ -147,6 +148,10 @@ def run(args: argparse.Namespace) -> int:
     names = all_names() if args.all else list(args.names)
     if not names:
         raise AutograderError("name an assignment or pass --all")
+    if not args.in_process:
+        from autograder.commands._isolation import preflight
+
+        preflight(None, DEFAULT_LANG)  # the sandbox, or exit 2 before grading anything
     reports = []
     for n in names:
         try:

@@ -18,6 +18,7 @@ from typing import Any
 
 from autograder.assignment import Assignment
 from autograder.assignment import load as load_assignment
+from autograder.errors import NotebookError
 from autograder.grading.discover import safe_id
 from autograder.grading.pipeline import (
     GradingOptions,
@@ -27,6 +28,8 @@ from autograder.grading.pipeline import (
 )
 from autograder.grading.store import StudentFolder
 from autograder.model import SubmissionResult
+from autograder.notebook_io import read_bytes
+from autograder.sandbox.isolation import IsolationUnavailable
 
 ProgressFn = Callable[[int, int, SubmissionResult], None]
 PathLike = str | os.PathLike[str]
@@ -66,6 +69,8 @@ def grade_task(task: Task) -> SubmissionResult:
                                            **task.options.as_kwargs())
         return pipeline.grade_source(task.data, task.filename, a, task.options,
                                      student_id=task.student, notebook=task.notebook)
+    except IsolationUnavailable:
+        raise  # the host's problem, not the student's: stop the batch (exit 2)
     except Exception as exc:  # noqa: BLE001 - one notebook never stops the batch
         return internal_error_result(task.student, task.notebook, a, task.options, exc)
 
@@ -109,8 +114,8 @@ def make_task(student: str, path: Path, assignment: Assignment,
     """Read the notebook's bytes once (None when it cannot be read: the worker then reports
     why, e.g. missing file or a folder)."""
     try:
-        data: bytes | None = path.read_bytes()
-    except OSError:
+        data: bytes | None = read_bytes(path)
+    except (OSError, NotebookError):  # the worker reports it (too large, a folder, ...)
         data = None
     return Task(student=student, filename=path.name, notebook=str(path), data=data,
                 assignment_dir=str(assignment.directory), options=options)
@@ -158,6 +163,8 @@ def grade_batch(
     executor = make_executor(jobs, backend)
     try:
         for task, res, exc in executor.map_unordered(grade_task, todo):
+            if isinstance(exc, IsolationUnavailable):
+                raise exc  # never a silent fallback, never a zero for every student
             if res is None:
                 res = internal_error_result(task.student, task.notebook, a, task.options,
                                             exc or RuntimeError("worker lost"))

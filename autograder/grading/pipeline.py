@@ -22,17 +22,22 @@ from autograder.assignment import Assignment, TestSpec
 from autograder.assignment import load as load_assignment
 from autograder.errors import AutograderError, BadInput, NotebookError
 from autograder.messages import msg
-from autograder.model import RunError, SubmissionResult, TestOutcome
+from autograder.model import Isolation, IsolationMode, RunError, SubmissionResult, TestOutcome
+from autograder.notebook_io import read_bytes
 from autograder.sandbox.cells import RunReport
 from autograder.sandbox.host import (
     DEFAULT_CALL_TIMEOUT,
+    DEFAULT_DEADLINE,
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT,
+    Budget,
     StudentProcess,
 )
+from autograder.sandbox.isolation import requested_mode
 from autograder.sandbox.proxy import RestartingStudent, start_student
 
 INDEX_KEY = "autograder_cell_index"
+MAX_LISTED = 50  # lint findings / cell errors kept in a report (the rest are counted)
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ class GradingOptions:
     run_all: bool = False
     call_timeout: float = DEFAULT_CALL_TIMEOUT
     lang: str | None = None
+    deadline: float | None = None  # None: `effective_deadline()`
+    isolation: IsolationMode | None = None  # None: AUTOGRADER_ISOLATION, else SANDBOX
 
     SCORE_FIELDS = ("profile", "gpu", "run_all", "visible_only")
 
@@ -62,6 +69,13 @@ class GradingOptions:
 
     def as_kwargs(self) -> dict[str, Any]:
         return asdict(self)
+
+    def effective_deadline(self) -> float:
+        """Seconds for the whole submission: `deadline`, else DEFAULT_DEADLINE or the notebook
+        timeout + 2 minutes when that is longer (a long `--timeout` keeps time for the tests)."""
+        if self.deadline is not None:
+            return self.deadline
+        return max(DEFAULT_DEADLINE, self.timeout + 120.0)
 
 
 def as_assignment(a: Assignment | str | os.PathLike[str]) -> Assignment:
@@ -113,10 +127,21 @@ def _lint(nb: Any, assignment: Assignment) -> list[dict[str, Any]]:
     from autograder.authoring.lint import lint_notebook
 
     try:
-        return [issue.to_dict() for issue in lint_notebook(nb, assignment)]
+        return bounded([issue.to_dict() for issue in lint_notebook(nb, assignment)],
+                       "lint_more")
     except Exception as exc:  # noqa: BLE001 - lint must never stop grading
         return [{"cell": None, "line": None, "func": None, "kind": "lint_error",
                  "message": f"{type(exc).__name__}: {exc}"[:300]}]
+
+
+def bounded(items: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    """The first MAX_LISTED items, then one entry of `kind` counting the rest (bounded reports
+    whatever the notebook holds)."""
+    if len(items) <= MAX_LISTED:
+        return items
+    more = len(items) - MAX_LISTED
+    return [*items[:MAX_LISTED], {"cell": None, "line": None, "func": None, "kind": kind,
+                                  "exc_type": "", "message": f"... (+{more})", "more": more}]
 
 
 def _number_cells(nb: Any) -> Any:
@@ -193,7 +218,7 @@ def grade_notebook(path: str | os.PathLike[str], assignment: Assignment | str, *
             raise NotebookError(f"{path}: file not found", BadInput.MISSING)
         if path.is_dir():
             raise NotebookError(f"{path}: is a directory, not a notebook", BadInput.DIRECTORY)
-        data = path.read_bytes()
+        data = read_bytes(path)
     except NotebookError as exc:
         return _unreadable(student_id or path.stem, str(path), a, opts, exc, time.monotonic())
     return grade_source(data, path.name, a, opts, student_id=student_id or path.stem,
@@ -251,8 +276,9 @@ def grade_source(data: bytes, filename: str, assignment: Assignment | str,
         student_obj, report = runner.start(job)
         result.isolation = runner.isolation
         result.skipped_cells = _original(report.skipped, positions)
-        result.cell_errors = [dict(asdict(e), cell=_original([e.cell], positions)[0])
-                              for e in report.cell_errors if _original([e.cell], positions)]
+        result.cell_errors = bounded([dict(asdict(e), cell=_original([e.cell], positions)[0])
+                                      for e in report.cell_errors
+                                      if _original([e.cell], positions)], "cell_errors_more")
         result.error_kind, result.error = _run_error(report, opts, lang)
         _run_suite(result, a, student_obj, opts, lang)
     except AutograderError:
@@ -281,7 +307,7 @@ class RunJob:
 class Runner(Protocol):
     """Executes a `RunJob` and provides the `student` object the hidden suite calls."""
 
-    isolation: str
+    isolation: Isolation
     restarts: int  # processes started after the first (each re-ran the notebook)
 
     def start(self, job: RunJob) -> tuple[Any, RunReport]: ...
@@ -296,17 +322,20 @@ class SandboxRunner:
     when it dies during a call (`RestartingStudent`)."""
 
     def __init__(self) -> None:
-        self.isolation = ""
+        self.isolation = Isolation()
         self._procs: list[StudentProcess] = []
 
     def start(self, job: RunJob) -> tuple[Any, RunReport]:
         opts = job.options
         binds, env = _sandbox_settings(job.values)
 
+        budget = Budget.start(opts.effective_deadline())
+
         def launch() -> tuple[StudentProcess, RunReport]:
-            proc = start_student(dict(gpu=opts.gpu, ro_binds=binds, env=env),
+            proc = start_student(dict(gpu=opts.gpu, ro_binds=binds, env=env,
+                                      mode=requested_mode(opts.isolation)),
                                  dict(memory_mb=opts.memory_mb, timeout=opts.timeout,
-                                      call_timeout=opts.call_timeout))
+                                      call_timeout=opts.call_timeout, budget=budget))
             self._procs.append(proc)
             return proc, proc.run_notebook(job.notebook_json, values=job.values,
                                            run_all=opts.run_all, filename=job.filename)
@@ -329,7 +358,7 @@ class InProcessRunner:
     """Trusted notebooks only (references, the kit's own fixtures): the same cell loop
     (`sandbox.cells.run_cells`) in this process, no sandbox, output captured."""
 
-    isolation = "none (trusted in-process executor)"
+    isolation = Isolation(IsolationMode.IN_PROCESS)
     restarts = 0
 
     def __init__(self) -> None:
@@ -369,6 +398,9 @@ def _run_error(report: RunReport, opts: GradingOptions,
     """The notebook-level error of a run, if any: (kind, student-facing text)."""
     if report.state == "crashed":
         return RunError.CRASHED, msg("grader", "notebook_crashed", lang)
+    if report.state == "deadline":
+        return RunError.DEADLINE, msg("grader", "notebook_deadline", lang,
+                                      seconds=f"{opts.effective_deadline():g}")
     if report.timed_out or report.state == "timeout":
         return RunError.TIMEOUT, msg("grader", "notebook_timeout", lang,
                                      seconds=f"{opts.timeout:g}")

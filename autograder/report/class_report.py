@@ -19,7 +19,7 @@ from autograder import __version__
 from autograder.errors import AutograderError
 from autograder.grading.store import RECORD_FILE, StudentFolder
 from autograder.messages import DEFAULT_LANG, msg
-from autograder.model import SubmissionResult
+from autograder.model import Isolation, SubmissionResult
 from autograder.notebook_io import write_text_atomic
 from autograder.report.class_stats import ClassStats, class_stats
 from autograder.report.html import _env, _png_uri
@@ -85,7 +85,8 @@ def report_context(stats: ClassStats, *, lang: str = DEFAULT_LANG,
         "lang": lang, "t": t, "version": __version__, "stats": stats,
         "title": title or stats.assignment, "plots": _plots(stats, t),
         "pct": _pct, "href": lambda student: quote(f"{student}/feedback.html"),
-        "isolation": [(isolation_text(k, lang), n) for k, n in stats.isolation.items()],
+        "isolation": [(isolation_text(Isolation.from_dict(k), lang), n)
+                      for k, n in stats.isolation],
         "slowest": stats.slowest(),
         "errors_text": "; ".join(f"{t('zero_' + kind)}: {n}" for kind, n in stats.errors.items()),
     }

@@ -15,6 +15,7 @@ run that check produced a result.
 
 from __future__ import annotations
 
+import json
 import re
 import statistics
 from collections import Counter
@@ -37,6 +38,7 @@ class ZeroCause(StrEnum):
 
     BAD_INPUT = "bad_input"
     TIMEOUT = "timeout"
+    DEADLINE = "deadline"
     CRASHED = "crashed"
     SETUP = "setup_error"
     INTERNAL = "internal_error"
@@ -138,7 +140,7 @@ class StudentRow:
     zero_cause: str | None
     execution_time: float
     restarts: int
-    isolation: str
+    isolation: dict[str, Any]  # Isolation.to_dict()
 
 
 @dataclass
@@ -159,7 +161,7 @@ class ClassStats:
     tests: list[TestStat]
     checks: list[CheckStat]  # worst pass rate first
     students: list[StudentRow]  # sorted by id
-    isolation: dict[str, int]  # isolation description -> students
+    isolation: list[tuple[dict[str, Any], int]]  # (Isolation.to_dict(), students), most first
     total_time: float
     restarts: int
 
@@ -191,7 +193,7 @@ def _student_row(r: SubmissionResult) -> StudentRow:
         tests_passed=sum(outcome_status(o) == "passed" for o in r.outcomes.values()),
         tests_total=len(r.outcomes), error_kind=r.error_kind.value if r.error_kind else None,
         zero_cause=cause.value if cause else None, execution_time=round(r.execution_time, 3),
-        restarts=r.restarts, isolation=r.isolation)
+        restarts=r.restarts, isolation=r.isolation.to_dict())
 
 
 def _add_failure(stat: CheckStat, result: CheckResult, student: str) -> None:
@@ -282,7 +284,8 @@ def class_stats(results: list[SubmissionResult]) -> ClassStats:
         zeros={k: v for k, v in zeros.items() if v},
         errors=dict(sorted(Counter(r.error_kind for r in rows if r.error_kind).items())),
         pasos=_paso_stats(tests, n), tests=tests, checks=checks, students=rows,
-        isolation=dict(Counter(r.isolation or "?" for r in rows).most_common()),
+        isolation=[(json.loads(k), n) for k, n in Counter(
+            json.dumps(r.isolation, sort_keys=True) for r in rows).most_common()],
         total_time=round(sum(r.execution_time for r in rows), 3),
         restarts=sum(r.restarts for r in rows))
 

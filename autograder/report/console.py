@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from autograder.messages import DEFAULT_LANG, msg
-from autograder.model import CheckResult, SubmissionResult
+from autograder.model import CheckResult, IsolationMode, SubmissionResult
 from autograder.report.summary import (
     CATALOG,
     cell_error_lines,
     check_line,
     fmt_points,
+    isolation_text,
     lint_lines,
     outcome_status,
 )
@@ -76,6 +77,8 @@ def text_summary(result: SubmissionResult, *, lang: str = DEFAULT_LANG, show_lin
             out.append(t("check_all_passed"))
     if result.skipped_cells:
         out.append(t("skipped_cells", cells=", ".join(str(c) for c in result.skipped_cells)))
+    if result.isolation.mode == IsolationMode.NONE:  # the weaker mode is never silent
+        out.append(f"{t('isolation')}: {isolation_text(result.isolation, lang)}")
     return "\n".join(out).strip() + "\n"
 
 

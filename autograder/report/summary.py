@@ -7,12 +7,20 @@ checks are all "not implemented" is "not_implemented", never "wrong").
 
 from __future__ import annotations
 
-import re
-
 from autograder.messages import msg
-from autograder.model import CheckResult, SubmissionResult, TestOutcome
+from autograder.model import (
+    CheckResult,
+    Isolation,
+    IsolationFeature,
+    IsolationMode,
+    SubmissionResult,
+    TestOutcome,
+)
 
 CATALOG = "report"
+# protections a report names when they were missing for student code
+IMPORTANT = (IsolationFeature.USER_NAMESPACE, IsolationFeature.SECCOMP,
+             IsolationFeature.NO_NETWORK, IsolationFeature.CGROUP)
 
 
 def fmt_points(value: float) -> str:
@@ -85,23 +93,17 @@ def cell_error_lines(result: SubmissionResult, lang: str) -> list[str]:
             for e in getattr(result, "cell_errors", None) or []]
 
 
-# sandbox.Zygote.isolation (machine-readable English, kept in result.json/grades.json) ->
-# report language: each known part is replaced by its catalog text, unknown text is kept
-_ISOLATION_PARTS: tuple[tuple[str, str], ...] = (
-    (r"^none \([^)]*\)", "isolation_none"),
-    (r"bubblewrap \([^)]*\)", "isolation_bwrap"),
-    (r"rlimits \+ private temp dir", "isolation_rlimits_tmp"),
-    (r"(?<=\+ )rlimits\b", "isolation_rlimits"),
-    (r"network namespace \(unshare\)", "isolation_netns"),
-    (r"\(network NOT isolated\)", "isolation_no_net"),
-    (r"pids cgroup \(max (?P<max>\d+) tasks\)", "isolation_cgroup"),
-    (r"bubblewrap failed: (?P<detail>.*)$", "isolation_bwrap_failed"),
-)
-
-
-def isolation_text(isolation: str, lang: str) -> str:
-    """The sandbox's isolation description in the report's language (see _ISOLATION_PARTS)."""
-    text = isolation or ""
-    for pattern, key in _ISOLATION_PARTS:
-        text = re.sub(pattern, lambda m, key=key: msg(CATALOG, key, lang, **m.groupdict()), text)
-    return text
+def isolation_text(isolation: Isolation, lang: str) -> str:
+    """The isolation a submission ran under, in the report's language: the mode, the
+    protections in place and, for student code, the important ones that were missing."""
+    parts = [msg(CATALOG, f"isolation_mode_{isolation.mode.value}", lang)]
+    features = [msg(CATALOG, f"isolation_{f.value}", lang, max=isolation.pids_max or "")
+                for f in isolation.features]
+    if features:
+        parts.append(", ".join(features))
+    if isolation.mode in (IsolationMode.SANDBOX, IsolationMode.NONE):
+        missing = [msg(CATALOG, f"isolation_{f.value}", lang, max="") for f in IMPORTANT
+                   if not isolation.has(f)]
+        if missing:
+            parts.append(msg(CATALOG, "isolation_missing", lang, features=", ".join(missing)))
+    return "; ".join(parts)

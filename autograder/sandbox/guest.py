@@ -77,8 +77,9 @@ def zygote(fd: int) -> None:
             if not _alive(pid):
                 shutil.rmtree(workdir, ignore_errors=True)
                 del live[pid]
-        if not live:
-            _wipe(base)  # also whatever earlier students wrote elsewhere in the temp base
+        if not live:  # also whatever earlier students wrote elsewhere (/tmp, /dev/shm)
+            for folder in opts.get("wipe") or [base]:
+                _wipe(folder)
         opts["workdir"] = tempfile.mkdtemp(prefix="student-", dir=base)
         parent_end, child_end = socket.socketpair()
         out_r, out_w = os.pipe()

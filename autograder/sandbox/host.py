@@ -2,11 +2,13 @@
 
 Trust model: the grader (this process) is trusted and runs the checks; student code runs in a
 separate process forked from the zygote (`autograder.sandbox.zygote`), isolated as
-`autograder.sandbox.isolation` describes. Each student process also gets RLIMIT_AS/CPU/FSIZE/NPROC/CORE limits, a scrubbed environment,
-a soft (in-process) and a hard (kill) wall-clock timeout for the notebook and for every call,
-and bounded output (last `OUTPUT_TAIL` bytes kept). When a submission is done, every process
-under the zygote except the zygote itself is SIGKILLed (the zygote is a child subreaper, so
-daemonised grandchildren cannot escape).
+`autograder.sandbox.isolation` describes. Before it runs anything, each student process is moved
+into its own cgroup (`sandbox.cgroups`: memory incl. tmpfs, pids, CPU) and is killed as a group
+when done; it also gets RLIMIT_AS (not under --gpu)/CPU/FSIZE/NPROC/CORE limits, a scrubbed
+environment, a soft (in-process) and a hard (kill) wall-clock timeout for the notebook and for
+every call, all clipped to the submission's `Budget` (notebook + calls + restarts: past it every
+request fails at once with StudentErrorKind.DEADLINE), and bounded output (last `OUTPUT_TAIL`
+bytes kept). Orphans the zygote (a child subreaper) adopted are killed too.
 
 Values cross as described in `autograder.sandbox.wire` (pickle only towards the guest).
 """
@@ -21,20 +23,46 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from autograder.errors import StudentCodeError
 from autograder.sandbox import wire
 from autograder.sandbox.cells import RunReport
+from autograder.sandbox.cgroups import Limits, StudentCgroup
+from autograder.sandbox.isolation import pids_max
 from autograder.sandbox.zygote import Zygote
 
 OUTPUT_TAIL = 64 * 1024
 GRACE_S = 10.0
 DEFAULT_MEMORY_MB = 3000
-DEFAULT_TIMEOUT = 300.0
-DEFAULT_CALL_TIMEOUT = 120.0
+DEFAULT_TIMEOUT = 300.0  # executing the notebook's cells
+DEFAULT_CALL_TIMEOUT = 60.0  # one call into a student function
+DEFAULT_DEADLINE = 300.0  # the whole submission: notebook + every call + restarts
 DEFAULT_FSIZE_MB = 256
+HAS_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The wall-clock budget of one submission (notebook, every call, restarts): `seconds`
+    from creation; past `end` every request fails at once with StudentErrorKind.DEADLINE."""
+
+    seconds: float
+    end: float
+
+    @classmethod
+    def start(cls, seconds: float) -> Budget:
+        return cls(seconds, time.monotonic() + seconds)
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    def clip(self, timeout: float) -> tuple[float, bool]:
+        """(min(timeout, time left), whether the budget is what limits it)."""
+        left = self.left()
+        return (left, True) if left < timeout else (timeout, False)
 
 
 class _Drain(threading.Thread):
@@ -76,50 +104,80 @@ class StudentProcess:
 
     def __init__(self, zygote: Zygote, *, memory_mb: int = DEFAULT_MEMORY_MB,
                  timeout: float = DEFAULT_TIMEOUT, call_timeout: float = DEFAULT_CALL_TIMEOUT,
-                 fsize_mb: int = DEFAULT_FSIZE_MB, max_bytes: int = wire.DEFAULT_MAX_BYTES) -> None:
+                 fsize_mb: int = DEFAULT_FSIZE_MB, max_bytes: int = wire.DEFAULT_MAX_BYTES,
+                 budget: Budget | None = None) -> None:
         self.zygote = zygote
         self.timeout, self.call_timeout, self.max_bytes = timeout, call_timeout, max_bytes
-        self.state = "alive"  # "alive" | "timeout" | "crashed" | "closed"
+        self.budget = budget or Budget.start(DEFAULT_DEADLINE + timeout)
+        self.state = "alive"  # "alive" | "timeout" | "deadline" | "crashed" | "closed"
         self.detail = ""
-        # RLIMIT_CPU is a backstop (the wall-clock timeouts are the real bound); CPU time adds up
+        self.cgroup: StudentCgroup | None = None
+        # RLIMIT_CPU is a backstop (the wall-clock budget is the real bound); CPU time adds up
         # over all cores, so scale it. RLIMIT_AS breaks CUDA's address-space reservations: GPU
-        # zygotes get no AS limit.
-        cpu_s = int((timeout + 20 * call_timeout + 60) * (os.cpu_count() or 1))
-        if zygote.gpu:
-            memory_mb = 0
+        # students get only the cgroup's memory bound.
+        cpu_s = int((self.budget.seconds + 60) * (os.cpu_count() or 1))
         t0 = time.monotonic()
-        self.sock, out_fd, self.root = zygote.spawn({"memory_mb": memory_mb, "cpu_s": cpu_s,
-                                                     "fsize_mb": fsize_mb})
-        self.spawn_s = time.monotonic() - t0
+        self.sock, out_fd, self.root = zygote.spawn({
+            "memory_mb": 0 if zygote.gpu else memory_mb, "cpu_s": cpu_s, "fsize_mb": fsize_mb})
         self._out = _Drain(out_fd)
         self._tmp = tempfile.mkdtemp(prefix="autograder-returns-")
         self._models: dict[int, tuple[str, Any]] = {}
         self._sent: set[str] = set()
+        try:
+            self._account(memory_mb)
+        except BaseException:
+            self.close()
+            raise
+        self.spawn_s = time.monotonic() - t0
+
+    def _account(self, memory_mb: int) -> None:
+        """Move the (still idle) student into its own cgroup before it runs anything."""
+        if not self.zygote.cgroups:
+            return
+        if self.root is None:
+            raise RuntimeError("could not identify the student process to account it")
+        self.cgroup = self.zygote.student_cgroup(
+            Limits(memory_mb, pids_max(), float(os.cpu_count() or 1)))
+        if self.cgroup is not None:
+            self.cgroup.add(self.root)
 
     # lifecycle --------------------------------------------------------------------------------
     def run_notebook(self, notebook_json: str, *, values: dict[str, Any] | None = None,
                      run_all: bool = False, filename: str = "submission.ipynb") -> RunReport:
         """Execute the notebook in the student process; the child's report (validated and
         bounded) with `state` set: "alive", "timeout" or "crashed"."""
+        timeout, by_budget = self.budget.clip(self.timeout)
+        if timeout <= 0:
+            self._die("deadline", f"{self.budget.seconds:g}")
+            return RunReport(timed_out=True, state="deadline")
         job = {"notebook": notebook_json, "values": values or {}, "run_all": run_all,
-               "timeout": self.timeout, "filename": filename}
+               "timeout": timeout, "filename": filename}
         try:
             wire.send_msg(self.sock, {"op": "run"}, {"job": pickle.dumps(job)})
-            header, _ = wire.recv_msg(self.sock, timeout=self.timeout + GRACE_S,
+            header, _ = wire.recv_msg(self.sock, timeout=timeout + GRACE_S,
                                       max_bytes=self.max_bytes)
         except TimeoutError:
-            self._die("timeout", f"{self.timeout:g}")
-            return RunReport(timed_out=True, state="timeout")
+            state = "deadline" if by_budget else "timeout"
+            self._die(state, f"{self.budget.seconds if by_budget else self.timeout:g}")
+            return RunReport(timed_out=True, state=state)
         except (EOFError, OSError, wire.WireError) as exc:
             self._die("crashed", str(exc))
             return RunReport(state="crashed")
         report = RunReport.from_wire(header)
         report.state = self.state
+        if report.timed_out and by_budget:
+            self._die("deadline", f"{self.budget.seconds:g}")
+            report.state = self.state
         return report
 
     def _die(self, state: str, detail: str) -> None:
         if self.state == "alive":
             self.state, self.detail = state, detail
+        self._kill()
+
+    def _kill(self) -> None:
+        if self.cgroup is not None:
+            self.cgroup.kill()  # every task of this student, wherever it forked or detached
         self.zygote.kill_students(self.root)  # None (not identified): kill all students
 
     def output(self) -> str:
@@ -132,7 +190,9 @@ class StudentProcess:
                 self.sock.close()
             except OSError:
                 pass
-            self.zygote.kill_students(self.root)
+            self._kill()
+            if self.cgroup is not None:
+                self.cgroup.remove()
             self._out.join(timeout=5)
             shutil.rmtree(self._tmp, ignore_errors=True)
             if self.state == "alive":
@@ -140,6 +200,10 @@ class StudentProcess:
 
     # requests ---------------------------------------------------------------------------------
     def _check_alive(self, func: str) -> None:
+        if self.state == "deadline" or self.budget.left() <= 0:
+            if self.state == "alive":
+                self._die("deadline", f"{self.budget.seconds:g}")
+            raise StudentCodeError("deadline", func, f"{self.budget.seconds:g}")
         if self.state == "timeout":
             raise StudentCodeError("timeout", func, self.detail or f"{self.timeout:g}")
         if self.state != "alive":
@@ -150,6 +214,8 @@ class StudentProcess:
                  timeout: float, callables: list[Callable[..., Any]] | None = None
                  ) -> tuple[dict[str, Any], dict[str, bytes]]:
         self._check_alive(func)
+        timeout, by_budget = self.budget.clip(timeout)
+        header = dict(header, timeout=timeout) if "timeout" in header else header
         deadline = time.monotonic() + timeout + GRACE_S
         try:
             wire.send_msg(self.sock, header, blobs)
@@ -161,6 +227,9 @@ class StudentProcess:
                     return rh, rb
                 self._callback(rh, rb, callables or [])
         except TimeoutError:
+            if by_budget:
+                self._die("deadline", f"{self.budget.seconds:g}")
+                raise StudentCodeError("deadline", func, f"{self.budget.seconds:g}") from None
             self._die("timeout", f"{timeout:g}")
             raise StudentCodeError("timeout", func, f"{timeout:g}") from None
         except wire.WireError as exc:
@@ -189,7 +258,7 @@ class StudentProcess:
             wire.send_msg(self.sock, {"ok": False, "detail": f"{type(exc).__name__}: {exc}"[:300]})
 
     def has(self, func: str) -> bool:
-        header, _ = self._request({"op": "has", "func": func}, {}, func, 30)
+        header, _ = self._request({"op": "has", "func": func}, {}, func, HAS_TIMEOUT)
         return bool(header.get("has"))
 
     def call(self, func: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -212,7 +281,11 @@ class StudentProcess:
             kind = str(header.get("kind", "raised"))
             if kind not in ("not_implemented", "missing", "timeout", "raised", "bad_return"):
                 kind = "raised"
-            raise StudentCodeError(kind, func, str(header.get("detail", ""))[:300],
+            detail = str(header.get("detail", ""))[:300]
+            if kind == "timeout" and self.budget.left() <= 1.0:  # the budget's soft timeout
+                self._die("deadline", f"{self.budget.seconds:g}")
+                kind, detail = "deadline", f"{self.budget.seconds:g}"
+            raise StudentCodeError(kind, func, detail,
                                    exc_type=str(header.get("exc_type", ""))[:100])
         try:
             return wire.decode_return(header.get("value"), blobs, self._tmp)

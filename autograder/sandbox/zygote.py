@@ -21,75 +21,134 @@ import threading
 import time
 from typing import Any
 
-from autograder.sandbox import wire
+from autograder.model import Isolation, IsolationFeature, IsolationMode
+from autograder.sandbox import cgroups, seccomp, wire
 from autograder.sandbox.isolation import (
     PACKAGE_DIR,
+    IsolationUnavailable,
     bwrap_command,
-    bwrap_path,
-    pids_cgroup,
+    guest_tree,
     pids_max,
+    require_sandbox,
     scrubbed_env,
     user_tasks,
 )
 
 ZYGOTE_START_TIMEOUT = 180.0
+F = IsolationFeature
+SANDBOX_FEATURES = (F.USER_NAMESPACE, F.MINIMAL_ROOT, F.NO_NETWORK, F.PID_NAMESPACE,
+                    F.NO_CAPABILITIES, F.BOUNDED_TMPFS)
 
 
 class Zygote:
-    """A warm, sandboxed interpreter that forks one student process per submission."""
+    """A warm, sandboxed interpreter that forks one student process per submission.
+
+    `mode=SANDBOX` fails closed: `IsolationUnavailable` when bubblewrap cannot run here (also
+    when it starts but the zygote inside does not come up); never a silent fallback."""
 
     def __init__(self, *, gpu: bool = False, ro_binds: list[str] | None = None,
-                 env: dict[str, str] | None = None, use_bwrap: bool = True) -> None:
-        self.gpu = gpu
-        self.bwrap = bwrap_path() if use_bwrap else None
-        self.cgroup: str | None = None
+                 env: dict[str, str] | None = None,
+                 mode: IsolationMode = IsolationMode.SANDBOX) -> None:
+        self.gpu, self.mode = gpu, mode
+        self.cgroup: cgroups.StudentCgroup | None = None
         self.owner = os.getpid()
         self._ctrl, child = socket.socketpair()
         self._log = tempfile.TemporaryFile()
         self._hostdir: str | None = None
+        self._guest: str | None = None
         base_env = scrubbed_env(gpu, env)
         inner = [sys.executable, "-m", "autograder.sandbox.guest", "--zygote", "--fd",
                  str(child.fileno())]
-        if self.bwrap:
-            cmd = bwrap_command(self.bwrap, gpu, base_env, list(ro_binds or [])) + inner
+        features: list[IsolationFeature] = [F.RLIMITS]
+        pass_fds = [child.fileno()]
+        if mode == IsolationMode.SANDBOX:
+            bwrap = require_sandbox()
+            self._guest = guest_tree()
+            seccomp_fd = seccomp.program_fd()
+            if seccomp_fd is not None:
+                pass_fds.append(seccomp_fd)
+                features.append(F.SECCOMP)
+            cmd = bwrap_command(bwrap, gpu, base_env, list(ro_binds or []), self._guest,
+                                seccomp_fd) + inner
             popen_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-            self.workdir_base = "/tmp"
+            self.wipe = ["/tmp", "/dev/shm"]
             self.unshare_net = False
-            self.isolation = ("bubblewrap (read-only minimal root, private /tmp, no network, "
-                              "pid/ipc/uts namespaces, no capabilities) + rlimits")
+            features += SANDBOX_FEATURES
         else:
+            seccomp_fd = None
             cmd = inner
             popen_env = dict(base_env, PYTHONPATH=str(PACKAGE_DIR.parent))
             self._hostdir = tempfile.mkdtemp(prefix="autograder-sandbox-")
-            self.workdir_base = self._hostdir
+            self.wipe = [self._hostdir]
             self.unshare_net = os.geteuid() == 0
-            self.isolation = "rlimits + private temp dir" + (
-                " + network namespace (unshare)" if self.unshare_net else " (network NOT isolated)")
+            if self.unshare_net:
+                features.append(F.NO_NETWORK)
+        self.workdir_base = self.wipe[0]
         t0 = time.monotonic()
-        self.proc = subprocess.Popen(cmd, pass_fds=[child.fileno()], env=popen_env,
-                                     stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=self._log, start_new_session=True,
-                                     cwd="/" if self.bwrap else self.workdir_base)
-        child.close()
         try:
-            header, _ = wire.recv_msg(self._ctrl, timeout=ZYGOTE_START_TIMEOUT)
-        except (EOFError, TimeoutError, wire.WireError) as exc:
-            log = self.log_tail()
-            self.close()
-            raise RuntimeError(f"sandbox zygote failed to start ({exc}): {log}") from exc
-        if header.get("op") != "ready":
-            self.close()
-            raise RuntimeError("sandbox zygote sent an unexpected message")
+            self.proc = subprocess.Popen(cmd, pass_fds=pass_fds, env=popen_env,
+                                         stdin=subprocess.DEVNULL, stdout=self._log,
+                                         stderr=self._log, start_new_session=True,
+                                         cwd="/" if self._guest else self.workdir_base)
+        finally:
+            child.close()
+            if seccomp_fd is not None:
+                os.close(seccomp_fd)
+        self._await_ready(mode)
         self.startup_s = time.monotonic() - t0
-        self.cgroup = pids_cgroup(self._tree_pids() | {self.proc.pid})
-        if self.cgroup:
-            self.isolation += f" + pids cgroup (max {pids_max()} tasks)"
-        self.preload_failed = list(header.get("failed", []))
+        self.cgroups = cgroups.available()
+        if self.cgroups:
+            features.append(F.CGROUP)
+            self._zygote_cgroup()
+        self.isolation = Isolation(mode, tuple(features), pids_max() if self.cgroups else None)
         self.protected = self._tree_pids() | {self.proc.pid}
         self.zygote_pid = self._find_zygote_pid()
         self.roots: set[int] = set()  # host pids of live student processes
         self.nproc = user_tasks() + 512
         self._lock = threading.Lock()
+        self._spawned = 0
+
+    def _await_ready(self, mode: IsolationMode) -> None:
+        try:
+            header, _ = wire.recv_msg(self._ctrl, timeout=ZYGOTE_START_TIMEOUT)
+        except (EOFError, TimeoutError, wire.WireError) as exc:
+            log = self.log_tail()
+            self.close()
+            if mode == IsolationMode.SANDBOX:
+                from autograder.messages import DEFAULT_LANG, msg
+
+                raise IsolationUnavailable(msg("grader", "isolation_unavailable", DEFAULT_LANG,
+                                               detail=f"{exc}: {log.strip()[-300:]}")) from exc
+            raise RuntimeError(f"sandbox zygote failed to start ({exc}): {log}") from exc
+        if header.get("op") != "ready":
+            self.close()
+            raise RuntimeError("sandbox zygote sent an unexpected message")
+        self.preload_failed = list(header.get("failed", []))
+        if mode == IsolationMode.SANDBOX and header.get("pid") != seccomp.ZYGOTE_PID:
+            self.close()  # the seccomp rule that shields the zygote would miss it
+            raise IsolationUnavailable(f"sandbox zygote runs as pid {header.get('pid')} in its "
+                                       f"namespace, expected {seccomp.ZYGOTE_PID}")
+
+    def _zygote_cgroup(self) -> None:
+        """The zygote's own tree (bwrap + interpreter) in a pids cgroup, so a student that
+        escaped its own group could still not fork-bomb the host."""
+        cgroups.remove_stale()
+        try:
+            self.cgroup = cgroups.StudentCgroup.create(
+                f"autograder-{os.getpid()}-zygote-{time.monotonic_ns()}",
+                cgroups.Limits(0, pids_max(), float(os.cpu_count() or 1)))
+            for pid in self._tree_pids() | {self.proc.pid}:
+                self.cgroup.add(pid)
+        except OSError:
+            pass
+
+    def student_cgroup(self, limits: cgroups.Limits) -> cgroups.StudentCgroup | None:
+        """A fresh cgroup for the next student (None where cgroups are unavailable)."""
+        if not self.cgroups:
+            return None
+        self._spawned += 1
+        return cgroups.StudentCgroup.create(f"autograder-{os.getpid()}-{time.monotonic_ns()}"
+                                            f"-{self._spawned}", limits)
 
     def log_tail(self, n: int = 2000) -> str:
         try:
@@ -135,7 +194,7 @@ class Zygote:
     def spawn(self, opts: dict[str, Any]) -> tuple[socket.socket, int, int | None]:
         """Fork a fresh student process; returns (rpc socket, output pipe read fd, host pid)."""
         opts = dict(opts, workdir_base=self.workdir_base, unshare_net=self.unshare_net,
-                    nproc=self.nproc)
+                    nproc=self.nproc, wipe=self.wipe)
         with self._lock:
             before = self._direct_children()
             wire.send_msg(self._ctrl, {"op": "spawn"}, {"opts": pickle.dumps(opts)})
@@ -209,31 +268,33 @@ class Zygote:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
-        if self._hostdir:
-            shutil.rmtree(self._hostdir, ignore_errors=True)
-        for _ in range(20):  # the killed tasks leave the cgroup as they finish exiting
-            if not self.cgroup:
-                break
-            try:
-                os.rmdir(self.cgroup)
-                self.cgroup = None
-            except OSError:
-                time.sleep(0.1)
+        if self.cgroup is not None:
+            self.cgroup.kill()
+            self.cgroup.remove()
+            self.cgroup = None
+        for d in (self._hostdir, self._guest):
+            if d:
+                shutil.rmtree(d, ignore_errors=True)
         self._log.close()
 
 
 _ZYGOTES: dict[tuple[Any, ...], Zygote] = {}
 
 
-def _key(gpu: bool, ro_binds: tuple[str, ...], env: tuple[tuple[str, str], ...]) -> tuple[Any, ...]:
-    return (gpu, ro_binds, env, bwrap_path() is not None,
-            os.environ.get("AUTOGRADER_SANDBOX_PRELOAD"), pids_max())
+ZygoteKey = tuple[Any, ...]
+
+
+def _key(gpu: bool, ro_binds: tuple[str, ...], env: tuple[tuple[str, str], ...],
+         mode: IsolationMode) -> ZygoteKey:
+    return (gpu, ro_binds, env, mode, os.environ.get("AUTOGRADER_SANDBOX_PRELOAD"), pids_max())
 
 
 def get_zygote(gpu: bool = False, ro_binds: tuple[str, ...] = (),
-               env: tuple[tuple[str, str], ...] = ()) -> Zygote:
-    """The warm zygote of this grader process for these settings (restarted if it died)."""
-    key = _key(gpu, ro_binds, env)
+               env: tuple[tuple[str, str], ...] = (),
+               mode: IsolationMode = IsolationMode.SANDBOX) -> Zygote:
+    """The warm zygote of this grader process for these settings (restarted if it died).
+    Raises `IsolationUnavailable` when `mode` is SANDBOX and the sandbox cannot run here."""
+    key = _key(gpu, ro_binds, env, mode)
     z = _ZYGOTES.get(key)
     if z is not None and z.owner != os.getpid():  # inherited through fork: not ours to use
         _ZYGOTES.clear()
@@ -241,22 +302,16 @@ def get_zygote(gpu: bool = False, ro_binds: tuple[str, ...] = (),
     if z is None or not z.alive():
         if z is not None:
             z.close()
-        try:
-            z = Zygote(gpu=gpu, ro_binds=list(ro_binds), env=dict(env))
-        except RuntimeError as exc:
-            if not bwrap_path():
-                raise
-            # bwrap exists but cannot create namespaces here (e.g. an unprivileged container)
-            z = Zygote(gpu=gpu, ro_binds=list(ro_binds), env=dict(env), use_bwrap=False)
-            z.isolation += f"; bubblewrap failed: {str(exc).splitlines()[0][:200]}"
+        z = Zygote(gpu=gpu, ro_binds=list(ro_binds), env=dict(env), mode=mode)
         _ZYGOTES[key] = z
     return z
 
 
 def discard_zygote(gpu: bool = False, ro_binds: tuple[str, ...] = (),
-                   env: tuple[tuple[str, str], ...] = ()) -> None:
+                   env: tuple[tuple[str, str], ...] = (),
+                   mode: IsolationMode = IsolationMode.SANDBOX) -> None:
     """Stop and forget the zygote for these settings (the next `get_zygote` starts a new one)."""
-    z = _ZYGOTES.pop(_key(gpu, ro_binds, env), None)
+    z = _ZYGOTES.pop(_key(gpu, ro_binds, env, mode), None)
     if z is not None:
         z.close()
 

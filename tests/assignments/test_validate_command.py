@@ -14,6 +14,7 @@ from autograder.authoring import generate
 from autograder.assignment import load
 from autograder.cli import main
 from autograder.commands.validate import grade_in_process, validate
+from autograder.model import IsolationMode
 
 TOY = Path(__file__).resolve().parents[1] / "fixtures" / "toy_assignment"
 
@@ -74,7 +75,7 @@ def test_in_process_executor_records_cell_errors_and_skips(toy):
     result = grade_in_process(toy / "toy_assignment.ipynb", load("toy_assignment"))
     assert any(e["exc_type"] == "RuntimeError" and e["message"] == "boom"
                for e in result.cell_errors)  # the same shape as sandboxed grading
-    assert result.isolation.startswith("none (trusted")
+    assert result.isolation.mode == IsolationMode.IN_PROCESS
 
 
 def test_no_name_is_a_usage_error(capsys):

@@ -42,5 +42,5 @@ def test_pool_of_two_workers_grades_and_writes_each_student(tmp_path, monkeypatc
     assert [(r.student, r.score) for r in results] == [("ana", 5.0), ("beto", 0.0), ("caro", 0.0)]
     assert sorted(seen) == ["ana", "beto", "caro"]
     stored = json.loads((tmp_path / "out" / "ana" / "record.json").read_text())
-    assert stored["score"] == 5.0 and stored["isolation"] == results[0].isolation
+    assert stored["score"] == 5.0 and stored["isolation"] == results[0].isolation.to_dict()
     assert results[2].error and "inesperada" in results[2].error

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from autograder.errors import AutograderError
 from autograder.grading.pipeline import grade_notebook
-from autograder.sandbox.isolation import bwrap_path
+from autograder.model import IsolationFeature, IsolationMode
 from tests.support import toy_notebooks as T
 
 pytestmark = pytest.mark.slow
@@ -20,10 +21,9 @@ def test_reference_scores_full_marks_and_reports_isolation(tmp_path):
     assert {o.id: o.status for o in r.outcomes.values()} == {
         "add": "passed", "normalize": "passed", "scaled": "passed"}
     assert r.skipped_cells == [3]  # markdown 0, parameters 1, reference 2 (student's numbering)
-    if bwrap_path():
-        assert r.isolation.startswith("bubblewrap")
-    else:
-        assert "rlimits" in r.isolation
+    assert r.isolation.mode == IsolationMode.SANDBOX  # on by default, no root needed
+    assert r.isolation.has(IsolationFeature.USER_NAMESPACE)
+    assert r.isolation.has(IsolationFeature.SECCOMP)
     assert "entrenando" not in r.stdout_tail
 
 
@@ -111,18 +111,26 @@ def test_copied_cells_with_duplicate_ids_and_lost_metadata_still_grade(tmp_path)
     assert r.error is None and r.score == 5.0
 
 
-def test_broken_bubblewrap_falls_back_to_rlimits(tmp_path, monkeypatch):
+def test_broken_bubblewrap_fails_closed(tmp_path, monkeypatch):
+    """A bwrap that is installed but cannot create namespaces stops grading (no fallback)."""
     fake = tmp_path / "bin" / "bwrap"
     fake.parent.mkdir()
     fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n")
     fake.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
+    monkeypatch.setenv("AUTOGRADER_BWRAP", str(fake))
     monkeypatch.setenv("AUTOGRADER_SANDBOX_PRELOAD", "numpy,autograder.sandbox.wire")
-    monkeypatch.delenv("AUTOGRADER_NO_BWRAP", raising=False)
-    r = grade_notebook(T.write(tmp_path / "ref.ipynb", T.REFERENCE), str(T.TOY))
-    assert r.score == 5.0
-    assert r.isolation.startswith("rlimits") and "bubblewrap failed" in r.isolation
-    assert "No permissions" in r.isolation
+    monkeypatch.delenv("AUTOGRADER_ISOLATION", raising=False)
+    with pytest.raises(AutograderError, match="No permissions to create new namespace"):
+        grade_notebook(T.write(tmp_path / "ref.ipynb", T.REFERENCE), str(T.TOY))
+
+
+def test_isolation_none_is_explicit_and_reported(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTOGRADER_SANDBOX_PRELOAD", "numpy,autograder.sandbox.wire")
+    r = grade_notebook(T.write(tmp_path / "ref.ipynb", T.REFERENCE), str(T.TOY),
+                       isolation=IsolationMode.NONE)
+    assert r.score == 5.0 and r.isolation.mode == IsolationMode.NONE
+    assert not r.isolation.has(IsolationFeature.USER_NAMESPACE)
+    assert r.to_dict()["isolation"]["mode"] == "none"
 
 
 @pytest.mark.parametrize("body", ["import os\n    os._exit(0)", "while True:\n        pass"])

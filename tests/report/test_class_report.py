@@ -118,7 +118,7 @@ def test_page_shows_the_numbers_from_the_records():
     assert _row(html, "student-s03") == ["s03", "2", "2", "0", "1/3", "", "9"]
     assert _row(html, "student-s07")[5] == "tiempo agotado al ejecutar el notebook"
     run = _section(html, "run")
-    assert "bubblewrap (raíz mínima" in run and "<td class=\"num\">10</td>" in run
+    assert "sandbox bubblewrap; usuario sin privilegios" in run and "<td class=\"num\">10</td>" in run
     assert "Reinicios del proceso del estudiante (tras morir durante una llamada): 1." in run
     assert "Tiempo total de corrección: 77.2 s (media 7.72 s" in run
 

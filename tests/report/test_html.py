@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.model import Picture
+from autograder.model import Isolation, IsolationFeature, IsolationMode, Picture
 from autograder.report.html import codify, picture_list, render_feedback, write_feedback
 from tests.support.report_factory import make_result
 
@@ -47,7 +47,7 @@ def test_lint_skipped_cells_isolation_and_error_banner():
     assert '<td class="num">7</td><td class="num">3</td>' in html
     assert "Hueco <code>___</code> sin rellenar en la celda 7" in html
     assert "(marcadas <code>skip-when-grading</code>): 12, 15" in html
-    assert "bubblewrap (raíz mínima de solo lectura" in html and "read-only" not in html
+    assert "sandbox bubblewrap; usuario sin privilegios (uid 65534)" in html and "namespace" not in html
     assert "Celda 4, línea 2: NameError: name &#39;tf&#39; is not defined" in html
     assert 'id="notebook-error"' not in render_feedback(make_result())
 
@@ -137,35 +137,43 @@ def test_broken_picture_is_left_out_not_fatal(capsys):
     assert "left out" in capsys.readouterr().err
 
 
+F = IsolationFeature
 ISOLATIONS = {
-    "bubblewrap (read-only minimal root, private /tmp, no network, pid/ipc/uts namespaces, "
-    "no capabilities) + rlimits + pids cgroup (max 64 tasks)":
-        "bubblewrap (raíz mínima de solo lectura, /tmp privado, sin red, espacios de nombres "
-        "pid/ipc/uts, sin privilegios) + límites de recursos + límite de procesos por cgroup "
-        "(máx. 64)",
-    "rlimits + private temp dir (network NOT isolated); bubblewrap failed: setting up uid map":
-        "límites de recursos + carpeta temporal privada (red NO aislada); no se pudo usar "
-        "bubblewrap: setting up uid map",
-    "rlimits + private temp dir + network namespace (unshare)":
-        "límites de recursos + carpeta temporal privada + red aislada (espacio de nombres de red)",
-    "none (trusted in-process executor)":
-        "ninguno (ejecución de confianza en el propio proceso, sin sandbox)",
+    "sandbox": (Isolation(IsolationMode.SANDBOX, (F.USER_NAMESPACE, F.SECCOMP, F.NO_NETWORK,
+                                                   F.CGROUP), 64),
+                "sandbox bubblewrap; usuario sin privilegios (uid 65534) en su propio espacio de "
+                "nombres, filtro seccomp (setns/unshare/mount/ptrace/bpf/keyctl), sin red, "
+                "cgroup por estudiante (memoria, CPU, máx. 64 procesos)"),
+    "sandbox_no_cgroup": (Isolation(IsolationMode.SANDBOX, (F.USER_NAMESPACE, F.SECCOMP,
+                                                            F.NO_NETWORK, F.RLIMITS)),
+                          "sandbox bubblewrap; usuario sin privilegios (uid 65534) en su propio "
+                          "espacio de nombres, filtro seccomp (setns/unshare/mount/ptrace/bpf/"
+                          "keyctl), sin red, límites de recursos por proceso; sin: cgroup por "
+                          "estudiante (memoria, CPU)"),
+    "none": (Isolation(IsolationMode.NONE, (F.RLIMITS,)),
+             "SIN sandbox (--isolation none: solo para notebooks de confianza); límites de "
+             "recursos por proceso; sin: usuario sin privilegios (uid 65534) en su propio espacio "
+             "de nombres, filtro seccomp (setns/unshare/mount/ptrace/bpf/keyctl), sin red, cgroup "
+             "por estudiante (memoria, CPU)"),
+    "in_process": (Isolation(IsolationMode.IN_PROCESS),
+                   "ninguno (ejecución de confianza en el propio proceso, sin sandbox)"),
 }
 
 
-@pytest.mark.parametrize("raw", sorted(ISOLATIONS))
-def test_isolation_is_translated_in_spanish_reports(raw):
+@pytest.mark.parametrize("name", sorted(ISOLATIONS))
+def test_isolation_is_translated_in_spanish_reports(name):
     from autograder.report.gradescope import results_json
     from autograder.report.summary import isolation_text
 
-    assert isolation_text(raw, "es") == ISOLATIONS[raw]
-    assert isolation_text(raw, "en").split(";")[0] == raw.split(";")[0].replace(
-        "trusted in-process executor", "trusted in-process execution, no sandbox")
+    isolation, spanish = ISOLATIONS[name]
+    assert isolation_text(isolation, "es") == spanish
+    assert "NO sandbox" in isolation_text(isolation, "en") or name != "none"
     r = make_result()
-    r.isolation = raw
+    r.isolation = isolation
     html = render_feedback(r)
-    assert f"Aislamiento usado: {ISOLATIONS[raw]}" in html
-    assert f"Aislamiento usado: {ISOLATIONS[raw]}" in results_json(r, lang="es")["output"]
+    assert f"Aislamiento usado: {spanish}" in html
+    assert f"Aislamiento usado: {spanish}" in results_json(r, lang="es")["output"]
+    assert Isolation.from_dict(r.to_dict()["isolation"]) == isolation
 
 
 def test_bonus_only_group_subtotal_reads_as_extra():

@@ -11,6 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.model import Isolation, IsolationMode
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 MINI = FIXTURES / "mini_assignment"
 
@@ -34,7 +36,7 @@ class NoisyInProcessRunner:
     writes noise to stdout at the Python and fd level, like TensorFlow does: it must never reach
     --json output. Records each graded submission's options in `calls`."""
 
-    isolation = "none (test stand-in)"
+    isolation = Isolation(IsolationMode.IN_PROCESS)
     restarts = 0
 
     def __init__(self, calls: list[tuple[str, dict]]) -> None:

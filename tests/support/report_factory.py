@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.model import CheckResult, Picture, RunError, SubmissionResult, TestOutcome
+from autograder.model import (
+    CheckResult,
+    Isolation,
+    IsolationFeature,
+    IsolationMode,
+    Picture,
+    RunError,
+    SubmissionResult,
+    TestOutcome,
+)
+
+SANDBOX = Isolation(IsolationMode.SANDBOX, tuple(IsolationFeature))
 
 
 def make_result(student: str = "ana", *, error: str | None = None,
@@ -51,7 +62,7 @@ def make_result(student: str = "ana", *, error: str | None = None,
                "message": "Hueco `___` sin rellenar en la celda 7, línea 3 (función `mixup`)."}],
         skipped_cells=[12, 15],
         cell_errors=[{"cell": 4, "line": 2, "exc_type": "NameError",
-                      "message": "name 'tf' is not defined"}], isolation="bubblewrap (read-only root, no network, pid namespace)",
+                      "message": "name 'tf' is not defined"}], isolation=SANDBOX,
         execution_time=12.34, pictures=pics)
 
 
@@ -93,8 +104,7 @@ def class_member(student: str, d1: object, d5: object, halve: object, extra: obj
     }
     return SubmissionResult(student=student, assignment="mini_assignment",
                             notebook=f"{student}.ipynb", outcomes=outcomes, max_score=3.0,
-                            isolation="bubblewrap (read-only minimal root, private /tmp, no "
-                                      "network, pid/ipc/uts namespaces, no capabilities)",
+                            isolation=SANDBOX,
                             execution_time=seconds, restarts=restarts)
 
 
