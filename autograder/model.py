@@ -130,6 +130,7 @@ class SubmissionResult:
     skipped_cells: list[int] = field(default_factory=list)
     cell_errors: list[dict[str, Any]] = field(default_factory=list)  # {"cell", "line", "exc_type", "message"}
     isolation: str = ""  # e.g. "bubblewrap (read-only root, no network, pid namespace)"
+    node: str = ""  # the machine that graded it (cluster backends), "" for this machine
     execution_time: float = 0.0
     stdout_tail: str = ""
     artifacts: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
@@ -144,7 +145,7 @@ class SubmissionResult:
             "score": self.score, "max_score": self.max_score, "error": self.error,
             "lint": self.lint, "skipped_cells": self.skipped_cells,
             "cell_errors": self.cell_errors, "isolation": self.isolation,
-            "execution_time": round(self.execution_time, 3),
+            "node": self.node, "execution_time": round(self.execution_time, 3),
             "tests": [o.to_dict() for o in self.outcomes.values()],
         }
 
@@ -165,6 +166,6 @@ class SubmissionResult:
                    max_score=data.get("max_score", 0.0), error=data.get("error"),
                    lint=data.get("lint", []), skipped_cells=data.get("skipped_cells", []),
                    cell_errors=data.get("cell_errors", []),
-                   isolation=data.get("isolation", ""),
+                   isolation=data.get("isolation", ""), node=data.get("node", ""),
                    execution_time=data.get("execution_time", 0.0))
 
