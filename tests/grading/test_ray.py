@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -62,6 +64,7 @@ class Cluster:
     second: subprocess.Popen
     second_node_id: str
     root: Path
+    temp: Path
 
     def kill_second(self) -> None:
         """SIGKILL every process of the second node (its `ray start`, raylet and workers)."""
@@ -70,8 +73,8 @@ class Cluster:
     def stop(self) -> None:
         for p in (self.second, self.head):
             _kill_tree(p.pid)
-        for p in T.processes_with(str(self.root)):  # daemons that left the process tree
-            p.kill()
+        for p in T.processes_with(str(self.temp)):  # daemons that left the process tree
+            _kill_tree(p.pid)
 
 
 def _kill_tree(pid: int) -> None:
@@ -88,11 +91,12 @@ def _kill_tree(pid: int) -> None:
     psutil.wait_procs(procs, timeout=10)
 
 
-def _start(root: Path, head: bool, address: str, env: dict[str, str]) -> subprocess.Popen:
+def _start(root: Path, temp: Path, head: bool, address: str,
+           env: dict[str, str]) -> subprocess.Popen:
     name = "head" if head else "second"
     common = ["--node-ip-address", "127.0.0.1", "--num-cpus", "1", "--num-gpus", "0",
               "--memory", str(16 * 2**30), "--object-store-memory", str(100 * 2**20),
-              "--disable-usage-stats", "--block", "--temp-dir", str(root / "tmp")]
+              "--disable-usage-stats", "--block", "--temp-dir", str(temp)]
     if head:
         port = address.rsplit(":", 1)[1]
         args = ["start", "--head", "--port", port, "--include-dashboard", "false",
@@ -114,22 +118,37 @@ def _alive_nodes(address: str) -> list[dict]:
         ray.shutdown()
 
 
+def _fast_import_dir(root: Path) -> Path:
+    """A PYTHONPATH entry for the cluster's processes that makes `rfc3987_syntax` (an optional
+    jsonschema format checker that builds a lark grammar at import: ~2 s of CPU in every Ray
+    process) unavailable; on a loaded 2-core machine the raylet otherwise gives up waiting for
+    its agents (a fixed wait of about 15 s) and the node never starts."""
+    stub = root / "fast_import" / "rfc3987_syntax"
+    stub.mkdir(parents=True)
+    (stub / "__init__.py").write_text('raise ImportError("skipped in the test cluster")\n')
+    return stub.parent
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     root = tmp_path_factory.mktemp("raycluster")
     address = f"127.0.0.1:{_port()}"
-    env = {**os.environ, **PRELOAD, "RAY_USAGE_STATS_ENABLED": "0"}
-    head = _start(root, True, address, env)
+    path = os.pathsep.join(filter(None, [str(_fast_import_dir(root)),
+                                         os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, **PRELOAD, "RAY_USAGE_STATS_ENABLED": "0", "PYTHONPATH": path}
+    # Ray's own temp dir holds AF_UNIX sockets (paths <= 107 bytes): a short one, removed after
+    temp = Path(tempfile.mkdtemp(prefix="agray"))
+    head = _start(root, temp, True, address, env)
     second = None
     c = None
     try:
         deadline = time.monotonic() + START_S
         time.sleep(3)
-        second = _start(root, False, address, env)
+        second = _start(root, temp, False, address, env)
         nodes: list[dict] = []
         while time.monotonic() < deadline:
-            for p in (head, second):
-                assert p.poll() is None, (root / "head.log").read_text(errors="replace")[-3000:]
+            for name, p in (("head", head), ("second", second)):
+                assert p.poll() is None, (root / f"{name}.log").read_text(errors="replace")[-3000:]
             nodes = _alive_nodes(address)
             if len(nodes) == 2:
                 break
@@ -137,7 +156,7 @@ def cluster(tmp_path_factory):
         assert len(nodes) == 2, f"cluster not up in {START_S} s: {nodes}"
         second_id = next(n["NodeID"] for n in nodes if not n.get("Resources", {}).get(
             "node:__internal_head__"))
-        c = Cluster(address, head, second, second_id, root)
+        c = Cluster(address, head, second, second_id, root, temp)
         yield c
     finally:
         if c is not None:
@@ -146,6 +165,7 @@ def cluster(tmp_path_factory):
             for p in (second, head):
                 if p is not None:
                     _kill_tree(p.pid)
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 def _write_submissions(folder: Path) -> list[Path]:

@@ -94,7 +94,7 @@ class WorkerInfo:
 class GraderActor:
     """One warm trusted grader on some node (wrapped by `ray.remote` in `RayExecutor`)."""
 
-    def __init__(self, setup: Setup, bundles: list[FolderBundle]) -> None:
+    def __init__(self, setup: Setup, *bundles: FolderBundle) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="autograder-ship-"))  # 0700
         self.folders = {b.source: str(b.unpack(self.root / str(i)))
                         for i, b in enumerate(bundles)}
@@ -180,7 +180,7 @@ class RayExecutor:
 
     def _start(self, bundle_refs: list[Any], starting: dict[Any, Any]) -> None:
         actor = self._actor_cls.options(scheduling_strategy="SPREAD", max_restarts=0,
-                                        **self.slot()).remote(self.setup, bundle_refs)
+                                        **self.slot()).remote(self.setup, *bundle_refs)
         self._actors.append(actor)
         starting[actor.info.remote()] = actor
 
@@ -197,7 +197,8 @@ class RayExecutor:
             return
         folders = sorted({f for t, _ in pending if (f := getattr(t, "assignment_dir", None))}
                          | set(self.options.ship))
-        bundle_refs = [ray.put(FolderBundle.pack(f)) for f in folders]  # once per batch
+        bundle_refs = [ray.put(FolderBundle.pack(f)) for f in folders]  # once per batch; top-level
+        # actor arguments, so Ray hands each actor the values (fetched once per node)
         starting: dict[Any, Any] = {}
         for _ in range(min(len(pending), self.capacity())):
             self._start(bundle_refs, starting)
@@ -223,6 +224,8 @@ class RayExecutor:
                     self._check(ray.get(ref))
                     idle.append(actor)
                 except _LOST as exc:  # died while warming up (e.g. its node went away)
+                    if getattr(exc, "actor_init_failed", False):  # a bug, not a lost node
+                        raise AutograderError(f"a Ray worker failed to start: {exc}") from exc
                     self._warm_deaths += 1
                     if self._warm_deaths > 2 * MAX_DEATHS + len(idle) + len(running):
                         raise AutograderError("Ray workers keep dying while starting: "
