@@ -275,12 +275,13 @@ def test_task_that_kills_its_worker_twice_is_failed_not_retried_forever(cluster)
 
     from autograder.grading.executors import ExecutorOptions, WorkerLost, make_executor
 
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers lack tests/
     ray.init(address=cluster.address, log_to_driver=False, configure_logging=False)
     try:
         ex = make_executor("ray", jobs=2, options=ExecutorOptions())
         try:
             out = {t: (r, e) for t, r, e in ex.map_unordered(_dies_on_zz, ["a", "zz", "b"])}
-            assert ex.counts() == (0, 1)  # retried once, then given up
+            assert ex.counts() == (0, 1), out  # retried once, then given up
         finally:
             ex.close()
     finally:

@@ -151,7 +151,8 @@ class RayExecutor:
         self.running = 0
         self.retried = 0
         self._warm_deaths = 0
-        self._actors: list[Any] = []
+        self._actors: list[Any] = []  # every actor started and not replaced
+        self._warm: list[Any] = []  # those that reported ready (pending ones get no stop())
 
     def counts(self) -> tuple[int, int]:
         """(tasks running now, task retries so far): for the progress bar."""
@@ -223,6 +224,7 @@ class RayExecutor:
                 try:
                     self._check(ray.get(ref))
                     idle.append(actor)
+                    self._warm.append(actor)
                 except _LOST as exc:  # died while warming up (e.g. its node went away)
                     if getattr(exc, "actor_init_failed", False):  # a bug, not a lost node
                         raise AutograderError(f"a Ray worker failed to start: {exc}") from exc
@@ -233,6 +235,7 @@ class RayExecutor:
                     self._start(bundle_refs, starting)
                 continue
             actor, task, deaths = running.pop(ref)
+            self.running = len(running)
             try:
                 result = ray.get(ref)
             except _LOST as exc:
@@ -243,8 +246,8 @@ class RayExecutor:
                     self.retried += 1
                     pending.appendleft((task, deaths + 1))
                 continue
-            except rex.RayTaskError as exc:  # fn raised: this task's error, the actor is fine
-                idle.append(actor)
+            except rex.RayError as exc:  # fn raised (or its input could not be loaded):
+                idle.append(actor)  # this task's error; the actor is fine
                 yield task, None, _cause(exc)
                 continue
             idle.append(actor)
@@ -253,22 +256,25 @@ class RayExecutor:
     def _replace(self, actor: Any, bundle_refs: list[Any], starting: dict[Any, Any]) -> None:
         ray.kill(actor, no_restart=True)
         self._actors.remove(actor)
+        if actor in self._warm:
+            self._warm.remove(actor)
         self._start(bundle_refs, starting)
 
     def close(self) -> None:
         """Stop every actor's zygote (bounded wait), kill the actors, disconnect if we
         connected."""
-        stops = [a.stop.remote() for a in self._actors]
+        stops = [a.stop.remote() for a in self._warm]
         if stops:
             ray.wait(stops, num_returns=len(stops), timeout=10.0)
         for a in self._actors:
             ray.kill(a, no_restart=True)
         self._actors.clear()
+        self._warm.clear()
         if self._owns_ray:
             ray.shutdown()
 
 
-def _cause(exc: rex.RayTaskError) -> BaseException:
+def _cause(exc: rex.RayError) -> BaseException:
     cause = getattr(exc, "cause", None)
     return cause if isinstance(cause, BaseException) else exc
 
