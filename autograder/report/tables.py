@@ -56,7 +56,7 @@ def grades_json(results: list[SubmissionResult], *, duedate: str = "",
         row = grade_row(r, duedate=duedate, timestamp=timestamps.get(r.student, ""))
         row.update({
             "notebook": r.notebook, "error": r.error, "execution_time": round(r.execution_time, 3),
-            "isolation": r.isolation, "lint_findings": len(r.lint),
+            "isolation": r.isolation, "node": r.node, "lint_findings": len(r.lint),
             "tests": {o.id: {"score": round(o.score, 4), "points": o.points, "paso": o.paso,
                              "status": outcome_status(o), "bonus": o.bonus}
                       for o in r.outcomes.values()},

@@ -27,7 +27,7 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -128,6 +128,19 @@ class GraderActor:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+@dataclass
+class _Pool:
+    """One `map_unordered` call's state: tasks waiting (with their worker deaths so far), the
+    shipped bundles' refs, actors starting / idle, and tasks running (ref -> actor, task,
+    deaths)."""
+
+    pending: deque[tuple[Any, int]]
+    bundles: list[Any]
+    starting: dict[Any, Any] = field(default_factory=dict)
+    idle: list[Any] = field(default_factory=list)
+    running: dict[Any, tuple[Any, Any, int]] = field(default_factory=dict)
+
+
 def _forwarded_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k.startswith("AUTOGRADER_")}
 
@@ -179,16 +192,11 @@ class RayExecutor:
         n = max(1, min(fits))
         return min(n, self.jobs) if self.jobs > 1 else n
 
-    def _start(self, bundle_refs: list[Any], starting: dict[Any, Any]) -> None:
+    def _start(self, pool: _Pool) -> None:
         actor = self._actor_cls.options(scheduling_strategy="SPREAD", max_restarts=0,
-                                        **self.slot()).remote(self.setup, *bundle_refs)
+                                        **self.slot()).remote(self.setup, *pool.bundles)
         self._actors.append(actor)
-        starting[actor.info.remote()] = actor
-
-    def _check(self, info: WorkerInfo) -> None:
-        if info.version != __version__:
-            raise AutograderError(f"node {info.node} has autograder {info.version}, this "
-                                  f"machine {__version__}: install the same version everywhere")
+        pool.starting[actor.info.remote()] = actor
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]
                       ) -> Iterator[tuple[Any, Any, BaseException | None]]:
@@ -198,67 +206,75 @@ class RayExecutor:
             return
         folders = sorted({f for t, _ in pending if (f := getattr(t, "assignment_dir", None))}
                          | set(self.options.ship))
-        bundle_refs = [ray.put(FolderBundle.pack(f)) for f in folders]  # once per batch; top-level
-        # actor arguments, so Ray hands each actor the values (fetched once per node)
-        starting: dict[Any, Any] = {}
+        # put once per batch; top-level actor arguments, so each actor gets the values
+        pool = _Pool(pending, [ray.put(FolderBundle.pack(f)) for f in folders])
         for _ in range(min(len(pending), self.capacity())):
-            self._start(bundle_refs, starting)
-        idle: list[Any] = []
-        running: dict[Any, tuple[Any, Any, int]] = {}
+            self._start(pool)
         last_progress = time.monotonic()
-        while pending or running:
-            while idle and pending:
-                actor, (task, deaths) = idle.pop(), pending.popleft()
-                running[actor.run.remote(fn, task)] = (actor, task, deaths)
-            self.running = len(running)
-            ready, _ = ray.wait(list(running) + list(starting), num_returns=1, timeout=5.0)
+        while pool.pending or pool.running:
+            while pool.idle and pool.pending:
+                actor, (task, deaths) = pool.idle.pop(), pool.pending.popleft()
+                pool.running[actor.run.remote(fn, task)] = (actor, task, deaths)
+            self.running = len(pool.running)
+            ready, _ = ray.wait([*pool.running, *pool.starting], num_returns=1, timeout=5.0)
             if not ready:
-                if not running and time.monotonic() - last_progress > START_TIMEOUT:
+                if not pool.running and time.monotonic() - last_progress > START_TIMEOUT:
                     raise AutograderError(f"no Ray worker became available in {START_TIMEOUT:g}"
                                           " s; check the cluster's free CPU/memory/GPU")
                 continue
             last_progress = time.monotonic()
-            ref = ready[0]
-            if ref in starting:
-                actor = starting.pop(ref)
-                try:
-                    self._check(ray.get(ref))
-                    idle.append(actor)
-                    self._warm.append(actor)
-                except _LOST as exc:  # died while warming up (e.g. its node went away)
-                    if getattr(exc, "actor_init_failed", False):  # a bug, not a lost node
-                        raise AutograderError(f"a Ray worker failed to start: {exc}") from exc
-                    self._warm_deaths += 1
-                    if self._warm_deaths > 2 * MAX_DEATHS + len(idle) + len(running):
-                        raise AutograderError("Ray workers keep dying while starting: "
-                                              f"{_describe(exc)}") from exc
-                    self._start(bundle_refs, starting)
+            if ready[0] in pool.starting:
+                self._warmed(pool, ready[0])
                 continue
-            actor, task, deaths = running.pop(ref)
-            self.running = len(running)
-            try:
-                result = ray.get(ref)
-            except _LOST as exc:
-                self._replace(actor, bundle_refs, starting)
-                if deaths + 1 >= MAX_DEATHS:
-                    yield task, None, WorkerLost(deaths + 1, _describe(exc))
-                else:
-                    self.retried += 1
-                    pending.appendleft((task, deaths + 1))
-                continue
-            except rex.RayError as exc:  # fn raised (or its input could not be loaded):
-                idle.append(actor)  # this task's error; the actor is fine
-                yield task, None, _cause(exc)
-                continue
-            idle.append(actor)
-            yield task, result, None
+            out = self._finished(pool, ready[0])
+            self.running = len(pool.running)
+            if out is not None:
+                yield out
 
-    def _replace(self, actor: Any, bundle_refs: list[Any], starting: dict[Any, Any]) -> None:
+    def _warmed(self, pool: _Pool, ref: Any) -> None:
+        """An actor finished starting (idle now), or died doing so (start another, bounded)."""
+        actor = pool.starting.pop(ref)
+        try:
+            info: WorkerInfo = ray.get(ref)
+        except _LOST as exc:  # died while warming up (e.g. its node went away)
+            if getattr(exc, "actor_init_failed", False):  # a bug, not a lost node
+                raise AutograderError(f"a Ray worker failed to start: {exc}") from exc
+            self._warm_deaths += 1
+            if self._warm_deaths > 2 * MAX_DEATHS + len(pool.idle) + len(pool.running):
+                raise AutograderError("Ray workers keep dying while starting: "
+                                      f"{_describe(exc)}") from exc
+            self._start(pool)
+            return
+        if info.version != __version__:
+            raise AutograderError(f"node {info.node} has autograder {info.version}, this "
+                                  f"machine {__version__}: install the same version everywhere")
+        pool.idle.append(actor)
+        self._warm.append(actor)
+
+    def _finished(self, pool: _Pool, ref: Any) -> tuple[Any, Any, BaseException | None] | None:
+        """A task's outcome to yield, or None when its actor died and it was queued again."""
+        actor, task, deaths = pool.running.pop(ref)
+        try:
+            result = ray.get(ref)
+        except _LOST as exc:  # the actor or its node died: replace it, retry the task
+            self._replace(actor, pool)
+            if deaths + 1 >= MAX_DEATHS:
+                return task, None, WorkerLost(deaths + 1, _describe(exc))
+            self.retried += 1
+            pool.pending.appendleft((task, deaths + 1))
+            return None
+        except rex.RayError as exc:  # fn raised (or its input could not be loaded): this
+            pool.idle.append(actor)  # task's error; the actor is fine
+            return task, None, _cause(exc)
+        pool.idle.append(actor)
+        return task, result, None
+
+    def _replace(self, actor: Any, pool: _Pool) -> None:
         ray.kill(actor, no_restart=True)
         self._actors.remove(actor)
         if actor in self._warm:
             self._warm.remove(actor)
-        self._start(bundle_refs, starting)
+        self._start(pool)
 
     def close(self) -> None:
         """Stop every actor's zygote (bounded wait), kill the actors, disconnect if we
