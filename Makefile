@@ -49,6 +49,7 @@ validate: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/grade_speed.py
+	$(PY) benchmarks/ray_overhead.py
 
 clean:
 	rm -rf out .pytest_cache build *.egg-info
