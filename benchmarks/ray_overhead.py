@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.monotonic()
         if args.address:
             ray.init(address=args.address, log_to_driver=False)
-        else:
+        else:  # a throwaway cluster: no auth token written into ~/.ray for later clusters
+            os.environ.setdefault("RAY_AUTH_MODE", "disabled")
             ray.init(num_cpus=args.jobs, include_dashboard=False, log_to_driver=False,
                      runtime_env={"env_vars": {k: v for k, v in os.environ.items()
                                                if k.startswith("AUTOGRADER_")}})

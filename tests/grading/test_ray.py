@@ -135,7 +135,10 @@ def cluster(tmp_path_factory):
     address = f"127.0.0.1:{_port()}"
     path = os.pathsep.join(filter(None, [str(_fast_import_dir(root)),
                                          os.environ.get("PYTHONPATH")]))
-    env = {**os.environ, **PRELOAD, "RAY_USAGE_STATS_ENABLED": "0", "PYTHONPATH": path}
+    # RAY_AUTH_MODE: a token left in ~/.ray by some other local Ray would otherwise switch
+    # this cluster to token auth that its drivers do not use
+    env = {**os.environ, **PRELOAD, "RAY_USAGE_STATS_ENABLED": "0", "PYTHONPATH": path,
+           "RAY_AUTH_MODE": "disabled"}
     # Ray's own temp dir holds AF_UNIX sockets (paths <= 107 bytes): a short one, removed after
     temp = Path(tempfile.mkdtemp(prefix="agray"))
     head = _start(root, temp, True, address, env)
@@ -234,6 +237,8 @@ def test_ray_scores_match_local_check_by_check(cluster, local_records, tmp_path)
     if "bubblewrap" in rec["isolation"]:  # private /tmp: the shipped hidden tests are unseen
         assert ray_records["fede"]["cell_errors"] == []
     assert (tmp_path / "out" / "ana" / "feedback.html").is_file()
+    grades = json.loads((tmp_path / "out" / "grades.json").read_text())
+    assert {s["node"] for s in grades["students"]} == {r["node"] for r in ray_records.values()}
     assert len({r["node"] for r in ray_records.values()}) == 2  # both nodes graded
 
 
@@ -362,3 +367,12 @@ def test_folder_bundle_round_trip_skips_caches_and_refuses_escapes(tmp_path):
     from autograder.errors import AutograderError
     with pytest.raises(AutograderError, match="MiB to ship"):
         FolderBundle.pack(src, limit=3)
+
+
+def test_node_field_round_trips_and_old_records_still_load():
+    from autograder.model import SubmissionResult
+
+    r = SubmissionResult(student="s", assignment="a", notebook="n.ipynb", node="h (abcd1234)")
+    assert SubmissionResult.from_dict(r.to_dict()).node == "h (abcd1234)"
+    old = {k: v for k, v in r.to_dict().items() if k != "node"}  # a record from before
+    assert SubmissionResult.from_dict(old).node == ""
