@@ -137,10 +137,11 @@ def cluster(tmp_path_factory):
                                          os.environ.get("PYTHONPATH")]))
     # RAY_AUTH_MODE: a token left in ~/.ray by some other local Ray would otherwise switch
     # this cluster to token auth that its drivers do not use
-    env = {**os.environ, **PRELOAD, "RAY_USAGE_STATS_ENABLED": "0", "PYTHONPATH": path,
-           "RAY_AUTH_MODE": "disabled"}
     # Ray's own temp dir holds AF_UNIX sockets (paths <= 107 bytes): a short one, removed after
+    # with everything the nodes' processes wrote there (TMPDIR: the actors' assignment copies)
     temp = Path(tempfile.mkdtemp(prefix="agray"))
+    env = {**os.environ, **PRELOAD, "RAY_USAGE_STATS_ENABLED": "0", "PYTHONPATH": path,
+           "RAY_AUTH_MODE": "disabled", "TMPDIR": str(temp)}
     head = _start(root, temp, True, address, env)
     second = None
     c = None
