@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { echo "need Python 3.11 (python3.11 on PATH, or: make PYTHON=/path/to/python3.11)"; exit 2; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c constraints.txt -e '.[cpu,dev]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[cpu,dev,cluster]'
 	touch $(STAMP)
 
 $(STAMP_GPU): pyproject.toml constraints.txt constraints-gpu.txt
@@ -68,6 +68,7 @@ validate: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/grade_speed.py
+	$(PY) benchmarks/ray_overhead.py
 
 clean:
 	rm -rf out .pytest_cache build *.egg-info

@@ -223,6 +223,7 @@ class SubmissionResult:
     skipped_cells: list[int] = field(default_factory=list)
     cell_errors: list[dict[str, Any]] = field(default_factory=list)  # {"cell", "line", "exc_type", "message"}
     isolation: Isolation = field(default_factory=lambda: Isolation())
+    node: str = ""  # the machine that graded it (cluster backends), "" for this machine
     execution_time: float = 0.0
     stdout_tail: str = ""
     pictures: dict[str, dict[str, Picture]] = field(default_factory=dict, repr=False)  # test -> check
@@ -238,7 +239,7 @@ class SubmissionResult:
             "error_kind": self.error_kind.value if self.error_kind else None,
             "restarts": self.restarts, "lint": self.lint, "skipped_cells": self.skipped_cells,
             "cell_errors": self.cell_errors, "isolation": self.isolation.to_dict(),
-            "execution_time": round(self.execution_time, 3),
+            "node": self.node, "execution_time": round(self.execution_time, 3),
             "tests": [o.to_dict() for o in self.outcomes.values()],
         }
 
@@ -263,6 +264,7 @@ class SubmissionResult:
                    lint=data.get("lint", []), skipped_cells=data.get("skipped_cells", []),
                    cell_errors=data.get("cell_errors", []),
                    isolation=Isolation.from_dict(data.get("isolation")),
+                   node=data.get("node", ""),
                    execution_time=data.get("execution_time", 0.0))
 
 

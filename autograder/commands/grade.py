@@ -74,7 +74,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run-all", action="store_true",
                    help="also execute cells tagged skip-when-grading")
     p.add_argument("--backend", default="local", metavar="NAME",
-                   help="where batch tasks run (executor registry; default: local)")
+                   help="where batch tasks run: local (default) or ray (a Ray cluster; "
+                        "pip install '.[cluster]'; see docs/cluster.md)")
+    p.add_argument("--address", metavar="auto|HOST:PORT", default=None,
+                   help="--backend ray: the cluster to join (default: auto, the cluster this "
+                        "machine belongs to)")
     p.add_argument("--lang", choices=LANGS, default=None,
                    help="language of the reports (default: the assignment's)")
     add_isolation_arg(p)
@@ -143,7 +147,8 @@ def grade_one(sub: Submission, assignment: assignment_mod.Assignment,
 
 def grade_many(subs: list[Submission], assignment: assignment_mod.Assignment, outdir: Path,
                opts: dict[str, Any], *, jobs: int, force: bool, quiet: bool,
-               report_options: dict[str, Any], backend: str = "local") -> list[SubmissionResult]:
+               report_options: dict[str, Any], backend: str = "local",
+               address: str | None = None) -> list[SubmissionResult]:
     """Grade a batch with `grading.batch.grade_batch` (incremental, resumable) under a
     progress bar.
 
@@ -163,7 +168,7 @@ def grade_many(subs: list[Submission], assignment: assignment_mod.Assignment, ou
     try:
         results = grade_batch([(s.student, s.path) for s in subs], assignment, outdir, jobs=jobs,
                               force=force, progress=progress, on_result=on_result,
-                              backend=backend, **opts)
+                              backend=backend, address=address, **opts)
     finally:
         progress.close()
     reused = sum(r.student not in written for r in results)
@@ -224,7 +229,8 @@ def run(args: argparse.Namespace) -> int:
     outdir = prepare_outdir(Path(args.output or Path("autograder-out") / assignment.name))
     with quiet_stdout(args.json):
         results = grade_many(subs, assignment, outdir, opts, jobs=args.jobs, force=args.force,
-                             quiet=args.json, report_options=report_opts, backend=args.backend)
+                             quiet=args.json, report_options=report_opts, backend=args.backend,
+                             address=args.address)
     if not results and subs:
         raise RuntimeError("the grader returned no results")
     write_tables(results, subs, outdir, assignment)

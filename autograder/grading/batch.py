@@ -20,13 +20,16 @@ from autograder.assignment import Assignment
 from autograder.assignment import load as load_assignment
 from autograder.errors import NotebookError
 from autograder.grading.discover import safe_id
+from autograder.grading.executors import ExecutorOptions, WorkerLost
 from autograder.grading.pipeline import (
     GradingOptions,
     as_assignment,
+    failed_result,
     internal_error_result,
     require_data,
 )
 from autograder.grading.store import StudentFolder
+from autograder.messages import msg
 from autograder.model import SubmissionResult
 from autograder.notebook_io import read_bytes
 from autograder.sandbox.isolation import IsolationUnavailable
@@ -131,10 +134,13 @@ def grade_batch(
     progress: bool | ProgressFn = True,
     on_result: Callable[[SubmissionResult], None] | None = None,
     backend: str = "local",
+    address: str | None = None,
     **options: Any,
 ) -> list[SubmissionResult]:
     """Grade many notebooks; returns results in input order.
 
+    `backend`: an executor from the registry (`local`, `ray`); `address`: the cluster to use
+    (backend `ray`: "auto" or HOST:PORT).
     `paths`: notebook paths or (student_id, path) pairs; `options`: `GradingOptions` fields.
     `progress`: True (a bar on stderr), False, or `fn(done, total, result)`. A notebook that
     breaks anything still gets a result with `error`; the batch continues.
@@ -160,14 +166,16 @@ def grade_batch(
     tick = _counter(bar, len(pairs))
     for r in results.values():
         tick(r)
-    executor = make_executor(jobs, backend)
+    executor = make_executor(jobs, backend, ExecutorOptions(
+        address=address, gpu=opts.gpu, memory_mb=opts.memory_mb, ship=(str(a.directory),)))
     try:
         for task, res, exc in executor.map_unordered(grade_task, todo):
             if isinstance(exc, IsolationUnavailable):
                 raise exc  # never a silent fallback, never a zero for every student
             if res is None:
-                res = internal_error_result(task.student, task.notebook, a, task.options,
-                                            exc or RuntimeError("worker lost"))
+                res = _lost_result(task, a, exc)
+            if isinstance(bar, Progress) and hasattr(executor, "counts"):
+                bar.note(*executor.counts())
             StudentFolder(outdir, res.student).write_record(res, prints.get(res.student))
             results[res.student] = res
             if on_result is not None:
@@ -180,10 +188,21 @@ def grade_batch(
     return [results[sid] for sid, _ in pairs if sid in results]
 
 
-def make_executor(jobs: int, backend: str) -> Any:
+def make_executor(jobs: int, backend: str, options: ExecutorOptions | None = None) -> Any:
     from autograder.grading.executors import make_executor as make
 
-    return make(backend, jobs=jobs, setup=warm_worker)
+    return make(backend, jobs=jobs, setup=warm_worker, options=options)
+
+
+def _lost_result(task: Task, a: Assignment, exc: BaseException | None) -> SubmissionResult:
+    """The result of a task that produced none: its worker died too often, or the grader
+    failed."""
+    if isinstance(exc, WorkerLost):
+        error = msg("grader", "worker_lost", task.options.lang or a.language,
+                    deaths=exc.deaths, detail=exc.detail[:300])
+        return failed_result(task.student, task.notebook, a, task.options, error)
+    return internal_error_result(task.student, task.notebook, a, task.options,
+                                 exc or RuntimeError("worker lost"))
 
 
 def _counter(progress: ProgressFn, total: int) -> Callable[[SubmissionResult], None]:
@@ -197,17 +216,21 @@ def _counter(progress: ProgressFn, total: int) -> Callable[[SubmissionResult], N
 
 class Progress:
     """The batch progress bar (tqdm on stderr; off when quiet or stderr is not a terminal);
-    callable as a `ProgressFn`."""
+    callable as a `ProgressFn`; `note(running, retried)` adds a cluster backend's counts."""
 
     def __init__(self, total: int, quiet: bool = False) -> None:
         from tqdm import tqdm
 
         self.bar = tqdm(total=total, unit="nb", desc="grading", file=sys.stderr,
                         disable=quiet or not sys.stderr.isatty(), dynamic_ncols=True)
+        self.counts = ""
+
+    def note(self, running: int, retried: int) -> None:
+        self.counts = f"running {running}, retried {retried} | "
 
     def __call__(self, done: int, total: int, result: SubmissionResult | None = None) -> None:
         if result is not None:
-            self.bar.set_postfix_str(result.student[:20], refresh=False)
+            self.bar.set_postfix_str(self.counts + result.student[:20], refresh=False)
         self.bar.update(done - self.bar.n)
 
     def close(self) -> None:

@@ -62,7 +62,7 @@ def grades_json(results: list[SubmissionResult], *, duedate: str = "",
             "notebook": r.notebook, "error": r.error,
             "error_kind": r.error_kind.value if r.error_kind else None,
             "execution_time": round(r.execution_time, 3),
-            "isolation": r.isolation.to_dict(), "lint_findings": len(r.lint),
+            "isolation": r.isolation.to_dict(), "node": r.node, "lint_findings": len(r.lint),
             "tests": {o.id: {"score": round(o.score, 4), "points": o.points, "paso": o.paso,
                              "status": outcome_status(o), "bonus": o.bonus}
                       for o in r.outcomes.values()},

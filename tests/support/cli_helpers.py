@@ -82,5 +82,5 @@ def fake_engine(monkeypatch):
 
     monkeypatch.setattr(pipeline, "grade_source", grade_source)
     monkeypatch.setattr(batch, "grade_batch", grade_batch)
-    monkeypatch.setattr(batch, "make_executor", lambda jobs, backend: SerialExecutor())
+    monkeypatch.setattr(batch, "make_executor", lambda jobs, backend, options=None: SerialExecutor())
     return calls

@@ -4,17 +4,43 @@ An executor maps a picklable function over tasks and yields `(task, result, exce
 they finish, in any order; `close()` frees its workers. A backend is a factory
 `(jobs, setup) -> Executor` registered under a name; `setup` is the per-worker warm-up hook
 (start the sandbox zygote, import TensorFlow) run once in each worker before its first task.
-`local` (the default) is serial for one job and a pool of spawned processes otherwise.
+`local` (the default) is serial for one job and a pool of spawned processes otherwise; `ray`
+(optional extra `.[cluster]`, imported only when asked for) is a pool of Ray actors on a cluster.
+Backend-specific settings travel as `ExecutorOptions`. A task whose worker died `MAX_DEATHS`
+times is yielded with a `WorkerLost` exception (graded as failed, never retried forever).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from autograder.errors import AutograderError
 
 Setup = Callable[[], None] | None
+MAX_DEATHS = 2  # a task whose worker died this many times is not retried again
+
+
+class WorkerLost(Exception):
+    """The worker grading a task died `deaths` times (crash, kill, node lost)."""
+
+    def __init__(self, deaths: int, detail: str) -> None:
+        super().__init__(f"worker died {deaths} times: {detail}")
+        self.deaths = deaths
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class ExecutorOptions:
+    """What a backend may need beyond `jobs` and `setup`: the cluster `address` ("auto" or
+    HOST:PORT), whether each task needs a `gpu`, the student process's `memory_mb`, and the
+    folders every worker needs a copy of (`ship`: the assignment; no shared filesystem)."""
+
+    address: str | None = None
+    gpu: bool = False
+    memory_mb: int | None = None
+    ship: tuple[str, ...] = ()
 
 
 class Executor(Protocol):
@@ -26,12 +52,12 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
-ExecutorFactory = Callable[[int, Setup], Executor]
+ExecutorFactory = Callable[[int, Setup, ExecutorOptions], Executor]
 _REGISTRY: dict[str, ExecutorFactory] = {}
 
 
 def register(name: str, factory: ExecutorFactory) -> None:
-    """Make `factory(jobs, setup)` available as backend `name`."""
+    """Make `factory(jobs, setup, options)` available as backend `name`."""
     _REGISTRY[name] = factory
 
 
@@ -39,19 +65,34 @@ def backends() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def make_executor(backend: str = "local", *, jobs: int = 1, setup: Setup = None) -> Executor:
-    """The executor of backend `backend`; AutograderError (exit 2) for an unknown name."""
+def make_executor(backend: str = "local", *, jobs: int = 1, setup: Setup = None,
+                  options: ExecutorOptions | None = None) -> Executor:
+    """The executor of backend `backend`; AutograderError (exit 2) for an unknown name or a
+    backend that cannot start (e.g. `ray` not installed)."""
     factory = _REGISTRY.get(backend)
     if factory is None:
         raise AutograderError(f"unknown executor backend {backend!r} "
                               f"(available: {', '.join(backends())})")
-    return factory(jobs, setup)
+    return factory(jobs, setup, options or ExecutorOptions())
 
 
-def _local(jobs: int, setup: Setup) -> Executor:
+def _local(jobs: int, setup: Setup, options: ExecutorOptions) -> Executor:
     from autograder.grading.executors.local import LocalPoolExecutor, SerialExecutor
 
     return SerialExecutor() if jobs <= 1 else LocalPoolExecutor(jobs, setup)
 
 
+def _ray(jobs: int, setup: Setup, options: ExecutorOptions) -> Executor:
+    try:
+        import ray  # noqa: F401 - optional extra
+    except ImportError as exc:
+        raise AutograderError(
+            "the ray backend needs Ray, an optional extra: pip install -c constraints.txt "
+            "-e '.[cluster]' (or pip install 'dl-autograder[cluster]')") from exc
+    from autograder.grading.executors.ray import RayExecutor
+
+    return RayExecutor(jobs, setup, options)
+
+
 register("local", _local)
+register("ray", _ray)

@@ -12,6 +12,8 @@ import concurrent.futures as cf
 import multiprocessing
 from collections.abc import Callable
 
+from autograder.grading.executors import MAX_DEATHS, WorkerLost
+
 
 class SerialExecutor:
     """Tasks one after the other in this process."""
@@ -60,8 +62,8 @@ class LocalPoolExecutor:
                     yield task, fut.result(), None
                 except cf.process.BrokenProcessPool as exc:
                     broken = True
-                    if tries >= 1:
-                        yield task, None, exc
+                    if tries + 1 >= MAX_DEATHS:
+                        yield task, None, WorkerLost(tries + 1, str(exc) or type(exc).__name__)
                     else:
                         pending.append((task, tries + 1))
                 except Exception as exc:  # noqa: BLE001
