@@ -61,6 +61,9 @@ def from_student_error(check: str, exc: StudentCodeError, lang: str) -> CheckRes
     if exc.kind == "bad_return":
         return CheckResult.fail(check, msg("common", "unsupported_return", lang, func=exc.func,
                                            detail=exc.detail[:300]), status="error")
+    if exc.kind == "over_budget":
+        return CheckResult.fail(check, msg("common", "over_budget", lang, func=exc.func,
+                                           detail=exc.detail[:300]), status="error")
     if exc.kind == "timeout":
         return CheckResult.fail(check, msg("common", "timeout", lang, func=exc.func,
                                            seconds=exc.detail), status="error")

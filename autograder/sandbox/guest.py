@@ -239,7 +239,7 @@ def _answer(sock, op, name, ns, blobs, header, load_model, workdir) -> None:
                 signal.setitimer(signal.ITIMER_REAL, 0)
         signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
-            tree, out = wire.encode_return(value, workdir)
+            tree, out = wire.encode_return(value)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except SoftTimeout:
@@ -268,7 +268,7 @@ def _callback(sock: socket.socket, spec: dict[str, Any]):
     from autograder.sandbox import wire
 
     def call(*args: Any, **kwargs: Any) -> Any:
-        tree, blobs = wire.encode_return((list(args), kwargs), os.getcwd())
+        tree, blobs = wire.encode_return((list(args), kwargs))
         wire.send_msg(sock, {"op": "callback", "index": spec["index"], "value": tree}, blobs)
         header, rblobs = wire.recv_msg(sock)
         if not header.get("ok"):
