@@ -6,8 +6,9 @@ A returned model crosses the sandbox as its Keras config (JSON) plus raw weight 
 1. walks the config: every object must be a public Keras class from an allowlisted module
    (`ALLOWED_MODULES`), never one of `BLOCKED` (Lambda and wrappers that run foreign code), no
    custom registered names; at most `MAX_CONFIG_NODES` objects;
-2. deserialises a copy with unknown input dimensions set to `Bounds.probe_dim`, inside a Keras
-   `StatelessScope` that defers every variable: shapes are inferred, no weight is allocated;
+2. deserialises a copy whose input shapes are grown to at least `Bounds.probe_dim` in every
+   spatial axis, inside a Keras `StatelessScope` that defers every variable: shapes are
+   inferred, no weight is allocated;
 3. counts parameters, the largest layer output (values per sample) and an estimate of the
    multiply-adds per sample (`_layer_cost`), against `Bounds`;
 4. only then deserialises the real model (`safe_mode=True`) and sets the sent weights (shapes
@@ -195,7 +196,10 @@ def _layer_cost(kind: str, params: int, out: int, inp: int, channels: int) -> fl
 
 
 def _concrete(config: dict[str, Any], dim: int) -> dict[str, Any]:
-    """A copy with unknown non-batch dimensions set to `dim` and no compile config."""
+    """A copy without compile config whose input shapes are at least `dim` in every spatial
+    axis (all but batch and channels; unknown ones become `dim`): the checks call models on
+    inputs no larger than that, and a model declared for 1x1 images must not be measured at
+    1x1 and then called at 32x32."""
     probe = copy.deepcopy(config)
     probe.pop("compile_config", None)
     stack: list[Any] = [probe]
@@ -203,13 +207,24 @@ def _concrete(config: dict[str, Any], dim: int) -> dict[str, Any]:
         node = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
-                if key in SHAPE_KEYS and isinstance(value, list) and len(value) > 1:
-                    node[key] = [value[0]] + [dim if v is None else v for v in value[1:]]
+                if key in SHAPE_KEYS and _is_shape(value) and len(value) > 1:
+                    node[key] = [value[0]] + [_grow(v, dim) for v in value[1:-1]] + [
+                        dim if value[-1] is None else value[-1]]
+                    if len(value) == 2:
+                        node[key] = [value[0], dim if value[1] is None else value[1]]
                 else:
                     stack.append(value)
         elif isinstance(node, list):
             stack.extend(node)
     return probe
+
+
+def _is_shape(value: Any) -> bool:
+    return isinstance(value, list) and all(v is None or type(v) is int for v in value)
+
+
+def _grow(v: int | None, dim: int) -> int:
+    return dim if v is None else max(v, dim)
 
 
 def _dims(shape: Any) -> list[int]:
