@@ -37,7 +37,7 @@ ALLOWED_MODULES = ("keras", "keras.layers", "keras.models", "keras.initializers"
                    "keras.src.models.sequential")
 BLOCKED = frozenset({"Lambda", "TFSMLayer", "TorchModuleWrapper", "JaxLayer", "FlaxLayer"})
 FUNCTION_MODULES = ("keras.activations", "keras.losses", "keras.metrics")
-SPECIAL = frozenset({"__tuple__", "__tensor__", "__numpy__", "__bytes__", "__ellipsis__",
+SPECIAL = frozenset({"__tuple__", "__tensor__", "__keras_tensor__", "__numpy__", "__bytes__", "__ellipsis__",
                      "__slice__", "__typespec__"})
 MAX_CONFIG_NODES = 50_000
 SHAPE_KEYS = ("batch_shape", "batch_input_shape", "build_input_shape", "input_shape")
@@ -64,6 +64,7 @@ class ModelCost:
     max_activation: int
     flops: float
     widest: str  # name of the layer with the largest output
+    inputs: tuple[tuple[int, ...], ...] = ()  # the input shapes measured (batch dim 1)
 
 
 def load_bounded(config_json: str, weights: list[Any], bounds: Bounds = DEFAULT_BOUNDS) -> Any:
@@ -88,7 +89,37 @@ def load_bounded(config_json: str, weights: list[Any], bounds: Bounds = DEFAULT_
         raise BadReturn("the sent weights do not match the model's configuration")
     if weights:
         model.set_weights(weights)
+    return _guarded(model, cost.inputs)
+
+
+def _guarded(model: Any, limits: tuple[tuple[int, ...], ...]) -> Any:
+    """The model, with calls on inputs larger than the measured ones refused (ValueError):
+    its bounds hold only up to those sizes."""
+    cls = type(model)
+    if cls not in _GUARDED:
+        _GUARDED[cls] = type(cls.__name__, (cls,), {"__call__": _bounded_call,
+                                                    "__module__": cls.__module__})
+    model.__class__ = _GUARDED[cls]
+    object.__setattr__(model, "_ag_input_limits", limits)
     return model
+
+
+_GUARDED: dict[type, type] = {}
+
+
+def _bounded_call(self: Any, *args: Any, **kwargs: Any) -> Any:
+    import keras
+
+    limits = getattr(self, "_ag_input_limits", ())
+    flat = keras.tree.flatten(args[0] if args else kwargs.get("inputs"))
+    for i, x in enumerate(flat):
+        shape = tuple(getattr(x, "shape", ()) or ())
+        limit = limits[min(i, len(limits) - 1)] if limits else ()
+        if limit and (len(shape) != len(limit) or any(
+                d is not None and d > m for d, m in zip(shape[1:], limit[1:], strict=False))):
+            raise ValueError(f"input of shape {shape} is larger than the {tuple(limit[1:])} "
+                             "this model was checked for")
+    return super(type(self), self).__call__(*args, **kwargs)
 
 
 def check_config(config: Any) -> None:
@@ -131,24 +162,37 @@ def _check_object(node: dict[str, Any]) -> None:
 
 
 def measure(config: dict[str, Any], bounds: Bounds = DEFAULT_BOUNDS) -> ModelCost:
-    """Parameters and per-sample sizes of the model, inferred without allocating a weight."""
-    import keras
-    from keras.src.backend.common.stateless_scope import StatelessScope
-
-    probe = _concrete(config, bounds.probe_dim)
+    """Parameters and per-sample sizes of the model, inferred without allocating a weight: at
+    inputs grown to `probe_dim` when the layers accept that, else at the declared sizes (e.g.
+    Flatten + Dense). `load_bounded` refuses calls with inputs larger than what was measured."""
     try:
-        with StatelessScope(initialize_variables=False):
-            model = keras.saving.deserialize_keras_object(probe, safe_mode=True)
-            if isinstance(model, keras.Model) and not model.built:
-                model.build((None, bounds.probe_dim, bounds.probe_dim, 3))
-            params = sum(math.prod(_dims(w.shape)) for w in model.weights)
-            if params > bounds.max_params:  # before walking a huge graph
-                return ModelCost(params, 0, 0.0, "")
-            return _walk(model)
+        return _measure_at(_concrete(config, bounds.probe_dim, grow=True), bounds)
+    except OverBudget:
+        raise
+    except Exception:  # noqa: BLE001 - fixed-size layers: measure as declared
+        pass
+    try:
+        return _measure_at(_concrete(config, bounds.probe_dim, grow=False), bounds)
     except OverBudget:
         raise
     except Exception as exc:  # noqa: BLE001 - Keras refused the config or the shapes
         raise BadReturn(f"model shapes cannot be inferred: {_first_line(exc)}") from exc
+
+
+def _measure_at(probe: dict[str, Any], bounds: Bounds) -> ModelCost:
+    import keras
+    from keras.src.backend.common.stateless_scope import StatelessScope
+
+    with StatelessScope(initialize_variables=False):
+        model = keras.saving.deserialize_keras_object(probe, safe_mode=True)
+        if isinstance(model, keras.Model) and not model.built:
+            model.build((None, bounds.probe_dim, bounds.probe_dim, 3))
+        params = sum(math.prod(_dims(w.shape)) for w in model.weights)
+        if params > bounds.max_params:  # before walking a huge graph
+            return ModelCost(params, 0, 0.0, "")
+        cost = _walk(model)
+        inputs = tuple(tuple(_dims(t.shape)) for t in getattr(model, "inputs", None) or [])
+        return ModelCost(cost.params, cost.max_activation, cost.flops, cost.widest, inputs)
 
 
 def check_cost(cost: ModelCost, bounds: Bounds = DEFAULT_BOUNDS) -> None:
@@ -195,11 +239,11 @@ def _layer_cost(kind: str, params: int, out: int, inp: int, channels: int) -> fl
     return out * (params / max(channels, 1)) + out + inp
 
 
-def _concrete(config: dict[str, Any], dim: int) -> dict[str, Any]:
-    """A copy without compile config whose input shapes are at least `dim` in every spatial
-    axis (all but batch and channels; unknown ones become `dim`): the checks call models on
-    inputs no larger than that, and a model declared for 1x1 images must not be measured at
-    1x1 and then called at 32x32."""
+def _concrete(config: dict[str, Any], dim: int, grow: bool) -> dict[str, Any]:
+    """A copy without compile config whose unknown input dimensions are `dim` and, with
+    `grow`, every spatial axis (all but batch and channels) at least `dim`: the checks call
+    models on inputs no larger than that, and a model declared for 1x1 images must not be
+    measured at 1x1 and then called at 32x32."""
     probe = copy.deepcopy(config)
     probe.pop("compile_config", None)
     stack: list[Any] = [probe]
@@ -208,10 +252,9 @@ def _concrete(config: dict[str, Any], dim: int) -> dict[str, Any]:
         if isinstance(node, dict):
             for key, value in node.items():
                 if key in SHAPE_KEYS and _is_shape(value) and len(value) > 1:
-                    node[key] = [value[0]] + [_grow(v, dim) for v in value[1:-1]] + [
-                        dim if value[-1] is None else value[-1]]
-                    if len(value) == 2:
-                        node[key] = [value[0], dim if value[1] is None else value[1]]
+                    inner = [(_grow(v, dim) if grow else (dim if v is None else v))
+                             for v in value[1:-1]]
+                    node[key] = [value[0], *inner, dim if value[-1] is None else value[-1]]
                 else:
                     stack.append(value)
         elif isinstance(node, list):
