@@ -242,3 +242,31 @@ def test_arrays_arrive_writable_and_exact():
         np.testing.assert_array_equal(a, b)
     assert isinstance(got[-2], np.float32)
     got[0][0, 0] = True  # writable
+
+
+def test_student_function_sees_a_cell_like_caller():
+    """The caller's frame of a graded call looks like a call from the student's own cells:
+    no grader file name, module-level code, the notebook's globals, no request or socket."""
+    from autograder.sandbox.host import StudentProcess
+    from autograder.sandbox.proxy import SandboxStudent
+    from autograder.sandbox.zygote import get_zygote
+
+    code = '''import sys
+def spy():
+    f = sys._getframe(1)
+    return [f.f_code.co_filename, f.f_code.co_name, f.f_globals is globals(),
+            sorted(k for k in f.f_locals if not k.startswith("__ag_"))]
+from_cell = spy()
+'''
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code)]
+    proc = StudentProcess(get_zygote(), timeout=60, call_timeout=30)
+    try:
+        proc.run_notebook(nbformat.writes(nb))
+        student = SandboxStudent(proc)
+        filename, name, same_globals, local_names = student.spy()
+        assert filename.startswith("<cell ") and name == "<module>" and same_globals is True
+        assert local_names == []
+        assert student.global_value("from_cell")[:3] == ["<cell 0>", "<module>", True]
+    finally:
+        proc.close()
