@@ -80,7 +80,6 @@ subprocess.Popen([sys.executable, "-c", _helper], start_new_session=True,
 STUDENTS["f_detached"] = {"scale": DETACHED + TEMPLATE_SCALE}
 STUDENTS["b2_killer"] = {"scale": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"
                                   + SCALE_OK}
-CELL_TIMEOUT = 10
 CALL_TIMEOUT = 4
 
 
@@ -118,7 +117,7 @@ def course(tmp_path_factory):
     (root / "source" / NAME).mkdir(parents=True)
     (root / "source" / NAME / f"{NAME}.ipynb").write_text(by_name[f"source/{NAME}.ipynb"])
     config = by_name["nbgrader_config.py"] + (
-        f'\nc.CourseDirectory.course_id = "toy"\nc.Execute.timeout = {CELL_TIMEOUT}\n'
+        '\nc.CourseDirectory.course_id = "toy"\n'
         "c.TrustedExecute.verdict_timeout = 60\n"
         f"c.TrustedExecute.call_timeout = {CALL_TIMEOUT}\n")
     (root / "nbgrader_config.py").write_text(config)
