@@ -233,7 +233,7 @@ def test_arrays_arrive_writable_and_exact():
     """Raw buffers round-trip every allowed dtype, stay writable and are not copied twice."""
     from autograder.sandbox import wire
 
-    values = [np.arange(6, dtype=d).reshape(2, 3) for d in
+    values = [np.arange(6).astype(d).reshape(2, 3) for d in
               ("bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32",
                "float64")] + [np.array(["ab", "c"]), np.float32(1.5), np.arange(3).astype(">i4")]
     tree, blobs = wire.encode_return(values)
