@@ -47,6 +47,7 @@ class StudentErrorKind(StrEnum):
     CRASHED = "crashed"
     RAISED = "raised"
     BAD_RETURN = "bad_return"
+    OVER_BUDGET = "over_budget"  # a well-formed return past the grader's byte/model bounds
 
 
 class StudentCodeError(Exception):

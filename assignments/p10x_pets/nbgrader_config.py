@@ -10,18 +10,16 @@ c = get_config()  # noqa: F821 - provided by nbgrader/traitlets
 c.GenerateAssignment.preprocessors = generate_assignment_preprocessors()
 c.ClearSolutions.text_stub = "ESCRIBE TU RESPUESTA AQU\u00cd"
 
-# Autograde: stock preprocessors with Execute replaced by TrustedExecute, which enforces the
-# time limits below, survives dead kernels, and overrides every hidden-test cell's output with
-# a verdict computed outside the student's kernel (autograder.grading.pipeline.grade_notebook).
+# Autograde: stock preprocessors with Execute replaced by TrustedExecute: no Jupyter kernel runs
+# student code; the notebook runs once in the sandbox (autograder.grading.pipeline.grade_notebook)
+# and every cell's outputs, hidden-test verdicts included, are filled from that run.
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
 
-# Time limits (nbgrader's default of 30 s per cell is too short for TensorFlow cells).
+# Time limits of `nbgrader validate` (stock Execute, the student's own kernel; nbgrader's
+# default of 30 s per cell is too short for TensorFlow cells).
 c.Execute.timeout = 600               # seconds per cell
 c.Execute.startup_timeout = 120
-c.TrustedExecute.timeout = 600        # seconds per cell
-c.TrustedExecute.notebook_timeout = 1800  # seconds for the whole notebook
-c.TrustedExecute.startup_timeout = 120
-# Trusted verdict: grading profile and time limit of the sandboxed re-run.
+# Autograde: grading profile and time limits of the sandboxed run.
 c.TrustedExecute.profile = "ci"
 c.TrustedExecute.verdict_timeout = 1800  # executing the notebook's cells
 c.TrustedExecute.call_timeout = 300         # each call into a student function

@@ -3,14 +3,17 @@
 `bundle_files(assignment)` returns {path: text} for
 
 - `<output_dir>/autograder_check/assignment.toml`: the assignment's toml reduced to `[assignment]`
-  (name, title, language, notebook, seed), `[contract]`, `[checks]`, `[profiles.*]` and the
-  `[[tests]]` that are `visible` and not `gpu` (rendered by `dumps_toml`, deterministic);
+  (name, title, language, notebook: not the `seed` the grader's probe inputs derive from),
+  `[contract]`, `[checks]`, `[profiles.*]` and the `[[tests]]` that are `visible` and not `gpu`
+  (rendered by `dumps_toml`, deterministic);
 - `<output_dir>/autograder_check/tests/test_<name>.py`: the hidden suite reduced to its module
   docstring, imports, `pytestmark`, the visible `test_<id>` functions and the module-level
   helpers they reference by name (transitively), extracted with `ast`.
 
-Nothing from the reference notebook goes in. `autograder.assignment.load(<bundle folder>)`
-loads it like a solution folder, so `check` runs the visible tests with it.
+Nothing from the reference notebook goes in, and no reference implementation: those live in
+`solutions/_reference/` (`autograder.checks.references`), outside the installed package.
+`autograder.assignment.load(<bundle folder>)` loads it like a solution folder, so `check` runs
+the visible tests with it.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from autograder.assignment import Assignment
 from autograder.errors import AutograderError
 
 BUNDLE_DIR = "autograder_check"  # not "autograder": that folder would shadow the package
-ASSIGNMENT_KEYS = ("name", "title", "language", "notebook", "seed")
+ASSIGNMENT_KEYS = ("name", "title", "language", "notebook")  # not the grader's probe `seed`
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 

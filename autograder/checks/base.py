@@ -72,6 +72,10 @@ def from_student_error(check: str, exc: StudentCodeError, lang: str) -> CheckRes
         return CheckResult.fail(check, msg("common", "deadline", lang, func=exc.func,
                                            seconds=exc.detail), status="error",
                                 key="common:deadline")
+    if exc.kind == "over_budget":
+        return CheckResult.fail(check, msg("common", "over_budget", lang, func=exc.func,
+                                           detail=exc.detail[:300]), status="error",
+                                key="common:over_budget")
     if exc.kind == "timeout":
         return CheckResult.fail(check, msg("common", "timeout", lang, func=exc.func,
                                            seconds=exc.detail), status="error",

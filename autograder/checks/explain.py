@@ -8,8 +8,8 @@ Student contracts (DESIGN.md section 4):
   np.ndarray shaped like `image` [H, W, C].
 
 Heatmap checks (prefix `gradcam_` or `gradcampp_`): `contract`, `top_class`, `localization`
-(known-answer quadrant model), `reference` (Spearman with `autograder.reference_explain` on
-random conv nets), `randomization` (Adebayo et al. 2018), `nested` (layer inside a backbone
+(known-answer quadrant model), `reference` (Spearman with the reference
+`solutions/_reference/explain.py` on random conv nets), `randomization` (Adebayo et al. 2018), `nested` (layer inside a backbone
 sub-model); Grad-CAM++ adds `gradcampp_vs_gradcam`. IG checks: `ig_contract`,
 `ig_completeness`, `ig_baseline`, `ig_ignored_input`, `ig_target_class`.
 Maps returned at input resolution are block-averaged down to the conv resolution before any
@@ -25,11 +25,13 @@ from typing import Any
 import numpy as np
 
 from autograder.checks import _explain_models as km
-from autograder.checks import reference_explain as ref
+from autograder.checks import references
 from autograder.checks.base import call_student, skipped_after
 from autograder.exchange import to_numpy
 from autograder.messages import DEFAULT_LANG, msg
 from autograder.model import CheckResult, Picture
+
+ref = references.lazy("explain")  # solutions/_reference/explain.py: not shipped to students
 
 CAT = "explain"
 MASS_MIN = 0.75          # share of the map's mass in the evidence quadrant (reference: >= 0.87)

@@ -2,30 +2,29 @@
 
 - `ClearBlanks` (generate_assignment): applies inline `# BLANK:` markers in code cells right
   after nbgrader's ClearSolutions (block markers and hidden tests stay nbgrader's business).
-- `TrustedExecute` (autograde, replaces nbgrader's Execute): runs the notebook like Execute
-  (generated test cells are not run in the kernel unless `run_tests_in_kernel`), with a per-cell
-  and a whole-notebook time limit, survives a dead or unresponsive kernel (remaining cells get an
-  error output instead of aborting the student's autograde), then re-derives the verdict of every
-  generated hidden-test cell OUTSIDE the student's kernel with
-  `autograder.grading.pipeline.grade_notebook` and overwrites those cells' outputs: stdout summary
-  when passed (stderr noise stripped), `execute_result` with the points for partial credit, an error
-  output when failed. If the trusted verdict is unavailable the cells get an error (fail closed).
+- `TrustedExecute` (autograde, replaces nbgrader's Execute): student code never runs in a Jupyter
+  kernel of the nbgrader user. The notebook (without the generated hidden-test cells) is run
+  ONCE, in the sandbox, by `autograder.grading.pipeline.grade_notebook` (the same path as
+  `autograder grade`), and every code cell's outputs are filled from that run: an error output
+  for cells that raised or were not executed, the verdict for each generated hidden-test cell
+  (stdout summary when passed, `execute_result` with the points for partial credit, an error
+  when failed). Instructor-written grade cells pass only if the sandboxed run executed them
+  without an error. If the sandboxed run is unavailable, every graded cell gets an error (fail
+  closed).
 """
 
 from __future__ import annotations
 
 import copy
-import math
 import re
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
-from nbgrader.preprocessors import Execute
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer, Unicode
 
 from autograder.authoring import markers
@@ -68,93 +67,82 @@ def _stdout(text: str) -> NotebookNode:
     return new_output("stream", name="stdout", text=text if text.endswith("\n") else text + "\n")
 
 
-class TrustedExecute(Execute):
-    """nbgrader's Execute with time limits, dead-kernel survival and the trusted verdict."""
+class TrustedExecute(NbGraderPreprocessor):
+    """Fill every code cell's outputs from one sandboxed run (no kernel is started)."""
 
-    notebook_timeout = Integer(1800, help="Seconds for the whole notebook.").tag(config=True)
-    profile = Unicode("ci", help="Profile of the trusted re-run (assignment.toml).").tag(config=True)
-    verdict_timeout = Integer(1800, help="Seconds for the trusted re-run.").tag(config=True)
-    call_timeout = Integer(120, help="Seconds per call into a student function (trusted re-run)."
+    profile = Unicode("ci", help="Profile of the sandboxed run (assignment.toml).").tag(config=True)
+    verdict_timeout = Integer(1800, help="Seconds for executing the notebook in the sandbox."
+                              ).tag(config=True)
+    call_timeout = Integer(120, help="Seconds per call into a student function (sandbox)."
                            ).tag(config=True)
-    gpu = Bool(False, help="Run GPU tests in the trusted re-run.").tag(config=True)
+    gpu = Bool(False, help="Run GPU tests in the sandboxed run.").tag(config=True)
     lang = Unicode("", help="Message language (default: the assignment's).").tag(config=True)
-    run_tests_in_kernel = Bool(False, help=(
-        "Also execute the generated hidden-test cells in the student's kernel. Off by default: "
-        "their outputs are replaced by the trusted verdict anyway, so running them only costs "
-        "time and gives student code a chance to interfere.")).tag(config=True)
     grader = Unicode("autograder.grading.pipeline:grade_notebook",
                      help="module:function computing the trusted verdict").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):
-        self._deadline = time.monotonic() + self.notebook_timeout
-        self._cell_timeout = self.timeout
-        self._dead: str | None = None
-        try:
-            nb, resources = super().preprocess(nb, resources, km)
-        except Exception as exc:  # noqa: BLE001 - kernel start/stop failures must not abort
-            self.log.warning("execution aborted: %s: %s", type(exc).__name__, exc)
-            self._dead = self._dead or f"{type(exc).__name__}: {exc}"
-            for cell in nb.cells:
-                if cell.cell_type == "code" and not cell.get("outputs"):
-                    cell.outputs = [_error("KernelDied", self._dead)]
-        finally:
-            self.timeout = self._cell_timeout
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
         self.apply_verdict(nb, resources or {})
         return nb, resources
 
-    def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
-        if cell.cell_type != "code":
-            return cell, resources
-        if not self.run_tests_in_kernel and _is_grade(cell) and grade_call(cell) is not None:
-            cell.outputs = []  # the trusted verdict fills it in
-            return cell, resources
-        remaining = self._deadline - time.monotonic()
-        if self._dead is not None:
-            cell.outputs = [_error("KernelDied", msg("nbgrader", "kernel_died", self.lang or DEFAULT_LANG,
-                                                     reason=self._dead))]
-            return cell, resources
-        if remaining <= 0:
-            cell.outputs = [_error("NotebookTimeout", msg("nbgrader", "notebook_timeout", self.lang or DEFAULT_LANG,
-                                                          seconds=self.notebook_timeout))]
-            return cell, resources
-        self.timeout = max(1, math.ceil(min(self._cell_timeout or remaining, remaining)))
-        try:
-            return super().preprocess_cell(cell, resources, index)
-        except Exception as exc:  # noqa: BLE001 - DeadKernelError and friends
-            self._dead = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-            self.log.warning("kernel failure at cell %d: %s", index, self._dead)
-            cell.outputs = list(cell.get("outputs", [])) + [_error(type(exc).__name__,
-                                                                  self._dead)]
-            return cell, resources
-
     # trusted verdict ---------------------------------------------------------------------
     def apply_verdict(self, nb: NotebookNode, resources: dict[str, Any]) -> None:
-        cells = [(c, grade_call(c)) for c in nb.cells if _is_grade(c)]
-        cells = [(c, call) for c, call in cells if call is not None]
-        if not cells:
-            return
-        names = sorted({call[0] for _, call in cells})
+        names = sorted({call[0] for c in nb.cells if (call := grade_call(c)) is not None})
+        if not names:
+            names = [str(resources.get("nbgrader", {}).get("assignment", "") or "")]
+            names = [n for n in names if n]
         student = str(resources.get("nbgrader", {}).get("student", "") or "student")
+        lang = self.lang or DEFAULT_LANG
+        if not names:  # no assignment to grade against: graded cells cannot pass
+            self._fail_graded(nb, lang, "no assignment name")
+            return
         verdicts: dict[str, Any] = {}
-        failures: dict[str, str] = {}
         for name in names:
             try:
                 verdicts[name] = self._trusted_result(nb, name, student)
             except Exception as exc:  # noqa: BLE001 - fail closed
                 self.log.error("trusted grading of %s failed: %s: %s", name,
                                type(exc).__name__, exc)
-                failures[name] = f"{type(exc).__name__}: {exc}"
-        for cell, (name, test_id) in cells:
-            points = float(cell.metadata["nbgrader"].get("points", 0))
-            lang = self.lang or DEFAULT_LANG
-            if name in failures:
+                self._fail_graded(nb, lang, f"{type(exc).__name__}: {exc}"[:300])
+                return
+        self._fill_student_cells(nb, verdicts[names[0]], self.lang or _lang_of(names[0]))
+        for cell in nb.cells:
+            call = grade_call(cell) if _is_grade(cell) else None
+            if call is not None:
+                points = float(cell.metadata["nbgrader"].get("points", 0))
+                cell.outputs = self._outputs_for(verdicts[call[0]], call[1], points,
+                                                 self.lang or _lang_of(call[0]))
+
+    def _fail_graded(self, nb: NotebookNode, lang: str, reason: str) -> None:
+        for cell in nb.cells:
+            if cell.cell_type == "code" and _is_grade(cell):
+                test = (grade_call(cell) or ("", cell.metadata["nbgrader"].get("grade_id", "?")))[1]
                 cell.outputs = [_error("AutograderUnavailable", msg(
-                    "nbgrader", "trusted_unavailable", lang, test=test_id,
-                    reason=failures[name][:300]))]
+                    "nbgrader", "trusted_unavailable", lang, test=test, reason=reason))]
+
+    @staticmethod
+    def _fill_student_cells(nb: NotebookNode, result: Any, lang: str) -> None:
+        """Outputs of the non-test code cells from the sandboxed run (indices of the notebook
+        the sandbox ran, i.e. without the generated test cells)."""
+        kept = [i for i, c in enumerate(nb.cells) if grade_call(c) is None]
+        errors = {e["cell"]: e for e in result.cell_errors}
+        skipped = set(result.skipped_cells)
+        for j, i in enumerate(kept):
+            cell = nb.cells[i]
+            if cell.cell_type != "code":
                 continue
-            result = verdicts[name]
-            lang = self.lang or _lang_of(name)
-            cell.outputs = self._outputs_for(result, test_id, points, lang)
+            if j in errors:
+                e = errors[j]
+                cell.outputs = [_error(str(e.get("exc_type", "Error")),
+                                       str(e.get("message", ""))[:2000])]
+            elif j in skipped:
+                cell.outputs = [_stdout(msg("nbgrader", "cell_skipped", lang))]
+                if _is_grade(cell):
+                    cell.outputs = [_error("NotExecuted", msg("nbgrader", "cell_skipped", lang))]
+            elif result.error and _is_grade(cell):  # the run stopped: this cell may not have run
+                cell.outputs = [_error("NotExecuted", str(result.error)[:2000])]
 
     def _trusted_result(self, nb: NotebookNode, name: str, student: str) -> Any:
         import importlib

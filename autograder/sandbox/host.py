@@ -105,10 +105,12 @@ class StudentProcess:
     def __init__(self, zygote: Zygote, *, memory_mb: int = DEFAULT_MEMORY_MB,
                  timeout: float = DEFAULT_TIMEOUT, call_timeout: float = DEFAULT_CALL_TIMEOUT,
                  fsize_mb: int = DEFAULT_FSIZE_MB, max_bytes: int = wire.DEFAULT_MAX_BYTES,
-                 budget: Budget | None = None) -> None:
+                 budget: Budget | None = None,
+                 byte_budget: wire.ByteBudget | None = None) -> None:
         self.zygote = zygote
         self.timeout, self.call_timeout, self.max_bytes = timeout, call_timeout, max_bytes
-        self.budget = budget or Budget.start(DEFAULT_DEADLINE + timeout)
+        self.budget = budget or Budget.start(DEFAULT_DEADLINE + timeout)  # wall-clock
+        self.byte_budget = byte_budget or wire.ByteBudget()  # bytes this student may still send
         self.state = "alive"  # "alive" | "timeout" | "deadline" | "crashed" | "closed"
         self.detail = ""
         self.cgroup: StudentCgroup | None = None
@@ -212,17 +214,23 @@ class StudentProcess:
 
     def _request(self, header: dict[str, Any], blobs: dict[str, bytes], func: str,
                  timeout: float, callables: list[Callable[..., Any]] | None = None
-                 ) -> tuple[dict[str, Any], dict[str, bytes]]:
+                 ) -> tuple[dict[str, Any], dict[str, bytearray]]:
+        """Send one request, serve the student's callbacks, return the reply. Every reply is
+        charged to `self.byte_budget`; one larger than the message cap or the bytes left kills the
+        process (its unread bytes would desynchronise the stream) and fails as over_budget."""
         self._check_alive(func)
         timeout, by_budget = self.budget.clip(timeout)
         header = dict(header, timeout=timeout) if "timeout" in header else header
+        if self.byte_budget.left <= 0:
+            raise StudentCodeError("over_budget", func, self._spent())
         deadline = time.monotonic() + timeout + GRACE_S
         try:
             wire.send_msg(self.sock, header, blobs)
             while True:
                 left = deadline - time.monotonic()
                 rh, rb = wire.recv_msg(self.sock, timeout=max(left, 0.01),
-                                       max_bytes=self.max_bytes)
+                                       max_bytes=min(self.max_bytes, self.byte_budget.left))
+                self.byte_budget.charge(rb)
                 if rh.get("op") != "callback":
                     return rh, rb
                 self._callback(rh, rb, callables or [])
@@ -232,23 +240,33 @@ class StudentProcess:
                 raise StudentCodeError("deadline", func, f"{self.budget.seconds:g}") from None
             self._die("timeout", f"{timeout:g}")
             raise StudentCodeError("timeout", func, f"{timeout:g}") from None
+        except wire.TooLarge:
+            self._die("crashed", "reply over budget")
+            raise StudentCodeError("over_budget", func, self._spent(), exc_type="OverBudget"
+                                   ) from None
         except wire.WireError as exc:
             self._die("crashed", str(exc))
-            kind = "bad_return" if "larger than" in str(exc) else "crashed"
-            raise StudentCodeError(kind, func, f"invalid reply: {exc}", exc_type="BadReturn") from None
+            raise StudentCodeError("bad_return", func, f"invalid reply: {exc}",
+                                   exc_type="BadReturn") from None
         except (EOFError, OSError) as exc:
             self._die("crashed", str(exc))
             raise StudentCodeError("crashed", func, "the student process died",
                                    exc_type="crash") from None
 
-    def _callback(self, header: dict[str, Any], blobs: dict[str, bytes],
+    def _spent(self) -> str:
+        mib = 1024 * 1024
+        return (f"a reply may hold at most "
+                f"{min(self.max_bytes, max(self.byte_budget.left, 0)) // mib} MiB; "
+                f"{self.byte_budget.total // mib} MiB per submission")
+
+    def _callback(self, header: dict[str, Any], blobs: dict[str, bytearray],
                   callables: list[Callable[..., Any]]) -> None:
         """The student called a checker-provided function: run it here, reply with its value."""
         try:
             index = header.get("index")
             if not isinstance(index, int) or not 0 <= index < len(callables):
                 raise ValueError("unknown callback")
-            args, kwargs = wire.decode_return(header.get("value"), blobs, self._tmp)
+            args, kwargs = wire.decode_return(header.get("value"), blobs)
             if not isinstance(args, list) or not isinstance(kwargs, dict):
                 raise ValueError("malformed callback arguments")
             value = callables[index](*args, **{str(k): v for k, v in kwargs.items()})
@@ -276,7 +294,7 @@ class StudentProcess:
                                       {}, name, self.call_timeout)
         return self._result(name, header, blobs)
 
-    def _result(self, func: str, header: dict[str, Any], blobs: dict[str, bytes]) -> Any:
+    def _result(self, func: str, header: dict[str, Any], blobs: dict[str, bytearray]) -> Any:
         if not header.get("ok"):
             kind = str(header.get("kind", "raised"))
             if kind not in ("not_implemented", "missing", "timeout", "raised", "bad_return"):
@@ -288,9 +306,15 @@ class StudentProcess:
             raise StudentCodeError(kind, func, detail,
                                    exc_type=str(header.get("exc_type", ""))[:100])
         try:
-            return wire.decode_return(header.get("value"), blobs, self._tmp)
+            return wire.decode_return(header.get("value"), blobs)
+        except wire.OverBudget as exc:
+            raise StudentCodeError("over_budget", func, str(exc)[:300],
+                                   exc_type="OverBudget") from None
         except wire.BadReturn as exc:
             raise StudentCodeError("bad_return", func, str(exc)[:300],
+                                   exc_type="BadReturn") from None
+        except RecursionError:
+            raise StudentCodeError("bad_return", func, "value nested too deeply",
                                    exc_type="BadReturn") from None
 
     def _model_bytes(self, model: Any) -> tuple[str, bytes | None]:

@@ -74,7 +74,9 @@ class RestartingStudent:
             raise AttributeError(name)
         if self._proc.state in ("crashed", "timeout") and self._launch and self._left > 0:
             self._left -= 1
+            spent = self._proc.byte_budget
             self._proc, report = self._launch()
+            self._proc.byte_budget = spent  # the byte budget is per student, not per process
             self._student = SandboxStudent(self._proc)
             if report.state != "alive":
                 self._launch = None

@@ -4,14 +4,16 @@ Frame: 4-byte big-endian header length, JSON header (with ``"blobs": [[name, siz
 then the blobs' bytes in that order. Both directions use this framing.
 
 - parent -> child (trusted -> untrusted): arguments are pickled (the child may unpickle them).
-- child -> parent (untrusted -> trusted): JSON + ``.npz`` (loaded with ``allow_pickle=False``) +
-  ``.keras`` files (loaded with ``safe_mode=True``). The parent never unpickles child data and
-  validates every tag, size and type on receipt (`decode_return`).
+- child -> parent (untrusted -> trusted): a JSON tree + raw array buffers (dtype/shape in the
+  tree, checked against each buffer's byte count); models as Keras config + raw weights, bounded
+  by `autograder.sandbox.modelbound` before they exist. The parent never unpickles or
+  decompresses child data and validates every tag, size and type on receipt (`decode_return`).
+  `recv_msg(max_bytes=...)` refuses a message whose declared blobs exceed the budget before
+  reading them; the host also charges every reply to a per-student `ByteBudget`.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import socket
 import struct
@@ -19,7 +21,8 @@ import time
 from typing import Any
 
 MAX_HEADER = 4 * 1024 * 1024
-DEFAULT_MAX_BYTES = 1024 * 1024 * 1024
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024  # one message
+DEFAULT_STUDENT_BYTES = 2 * 1024 * 1024 * 1024  # everything one student sends
 MAX_DEPTH = 24
 MAX_STR = 1_000_000
 MAX_ITEMS = 100_000
@@ -31,8 +34,27 @@ class WireError(Exception):
     """Malformed, oversized or truncated message."""
 
 
+class TooLarge(WireError):
+    """A message whose declared blobs exceed the byte budget (refused before reading them)."""
+
+
 class BadReturn(Exception):
     """A student return value that cannot cross the sandbox boundary."""
+
+
+class OverBudget(BadReturn):
+    """A well-formed value the grader refuses to hold or run: too many bytes, or a model past
+    the static bounds (parameters, activation size, FLOPs)."""
+
+
+class ByteBudget:
+    """Bytes one student may still send the grader (shared by all its processes)."""
+
+    def __init__(self, total: int = DEFAULT_STUDENT_BYTES) -> None:
+        self.total, self.left = total, total
+
+    def charge(self, blobs: dict[str, bytes]) -> None:
+        self.left -= sum(len(b) for b in blobs.values())
 
 
 # framing ----------------------------------------------------------------------------------
@@ -45,9 +67,12 @@ def send_msg(sock: socket.socket, header: dict[str, Any], blobs: dict[str, bytes
         sock.sendall(v)
 
 
-def _recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytes:
-    buf = bytearray()
-    while len(buf) < n:
+def _recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytearray:
+    """Exactly `n` bytes (a writable buffer: arrays wrapped around it stay writable)."""
+    buf = bytearray(n)
+    view = memoryview(buf)
+    got = 0
+    while got < n:
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -56,19 +81,19 @@ def _recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytes:
         else:
             sock.settimeout(None)
         try:
-            chunk = sock.recv(min(n - len(buf), 1 << 20))
+            k = sock.recv_into(view[got:], min(n - got, 1 << 22))
         except TimeoutError:
             raise
         except OSError as exc:
             raise EOFError(f"sandbox connection lost: {exc}") from exc
-        if not chunk:
+        if not k:
             raise EOFError("sandbox connection closed")
-        buf += chunk
-    return bytes(buf)
+        got += k
+    return buf
 
 
 def recv_msg(sock: socket.socket, *, timeout: float | None = None,
-             max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[dict[str, Any], dict[str, bytes]]:
+             max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[dict[str, Any], dict[str, bytearray]]:
     """One framed message. TimeoutError past `timeout` s, EOFError when the peer is gone,
     WireError for anything malformed or larger than `max_bytes`."""
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -77,11 +102,11 @@ def recv_msg(sock: socket.socket, *, timeout: float | None = None,
         raise WireError(f"header too large ({n} bytes)")
     try:
         header = json.loads(_recv_exact(sock, n, deadline))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise WireError(f"header is not JSON: {exc}") from exc
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise WireError(f"header is not JSON: {str(exc)[:200]}") from exc
     if not isinstance(header, dict) or not isinstance(header.get("blobs", []), list):
         raise WireError("header is not an object")
-    blobs: dict[str, bytes] = {}
+    blobs: dict[str, bytearray] = {}
     total = 0
     for item in header.pop("blobs", []):
         if (not isinstance(item, list) or len(item) != 2 or not isinstance(item[0], str)
@@ -89,18 +114,54 @@ def recv_msg(sock: socket.socket, *, timeout: float | None = None,
             raise WireError("bad blob entry")
         total += item[1]
         if total > max_bytes:
-            raise WireError(f"message larger than {max_bytes} bytes")
+            raise TooLarge(f"message larger than {max_bytes} bytes")
         blobs[item[0]] = _recv_exact(sock, item[1], deadline)
     return header, blobs
 
 
 # child -> parent values ---------------------------------------------------------------------
-class _Encoder:
-    """Child side: a return value -> JSON tree + blobs (npz of arrays, .keras files)."""
+# Arrays cross as raw little-endian buffers, one blob each, with dtype and shape in the JSON tree;
+# the parent checks dtype against an allowlist and prod(shape) * itemsize against the blob's byte
+# count, then wraps the bytes it already holds (np.frombuffer): nothing is decompressed and
+# nothing is allocated from a size the child declares. Models cross as their Keras config (JSON)
+# plus raw weight arrays; `autograder.sandbox.modelbound` bounds the architecture before a single
+# weight is allocated in the grader.
+ARRAY_DTYPES = frozenset({"|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8",
+                          "<f2", "<f4", "<f8"})
+MAX_NDIM = 32
+MAX_TEXT_ITEMSIZE = 4096
 
-    def __init__(self, workdir: str) -> None:
-        self.workdir = workdir
-        self.arrays: dict[str, Any] = {}
+
+def _wire_dtype(a: Any) -> str:
+    """The array's dtype as sent: little-endian, numeric/bool, or bounded text (U/S)."""
+    import numpy as np
+
+    dt = a.dtype.newbyteorder("<") if a.dtype.byteorder == ">" else a.dtype
+    if dt.kind in "US" and dt.itemsize <= MAX_TEXT_ITEMSIZE:
+        return dt.str
+    if dt.str not in ARRAY_DTYPES:
+        raise BadReturn(f"unsupported array dtype {a.dtype}")
+    return np.dtype(dt).str
+
+
+def _parse_dtype(text: Any) -> Any:
+    import numpy as np
+
+    if not isinstance(text, str):
+        raise BadReturn("malformed array dtype")
+    if text in ARRAY_DTYPES:
+        return np.dtype(text)
+    if len(text) > 2 and text[:2] in ("<U", "|S") and text[2:].isdigit():
+        dt = np.dtype(text)
+        if 0 < dt.itemsize <= MAX_TEXT_ITEMSIZE:
+            return dt
+    raise BadReturn(f"array dtype {text[:40]!r} is not allowed")
+
+
+class _Encoder:
+    """Child side: a return value -> JSON tree + blobs (one raw buffer per array)."""
+
+    def __init__(self) -> None:
         self.blobs: dict[str, bytes] = {}
 
     def array(self, a: Any) -> dict[str, Any]:
@@ -109,20 +170,21 @@ class _Encoder:
         a = np.asarray(a)
         if a.dtype.hasobject:
             raise BadReturn(f"array of Python objects (dtype={a.dtype})")
-        key = f"a{len(self.arrays)}"
-        self.arrays[key] = a
-        return {TAG: "array", "k": key}
+        dtype = _wire_dtype(a)
+        key = f"a{len(self.blobs)}"
+        self.blobs[key] = np.ascontiguousarray(a, dtype=dtype).tobytes()
+        return {TAG: "array", "k": key, "dtype": dtype, "shape": list(a.shape)}
 
     def model(self, m: Any, kind: str) -> dict[str, Any]:
-        import os
+        import keras
 
-        key = f"m{len(self.blobs)}"
-        path = os.path.join(self.workdir, f".ag_return_{key}.keras")
-        m.save(path)
-        with open(path, "rb") as fh:
-            self.blobs[key] = fh.read()
-        os.unlink(path)
-        return {TAG: kind, "k": key}
+        try:
+            config = json.dumps(keras.saving.serialize_keras_object(m))
+        except Exception as exc:  # noqa: BLE001 - unserialisable custom pieces
+            raise BadReturn(f"model cannot be serialised: {str(exc)[:200]}") from exc
+        if len(config) > MAX_HEADER // 2:
+            raise BadReturn("model configuration too large")
+        return {TAG: kind, "config": config, "weights": [self.array(w) for w in m.get_weights()]}
 
     def encode(self, v: Any, depth: int = 0) -> Any:
         import sys
@@ -167,31 +229,41 @@ class _Encoder:
         raise BadReturn(f"unsupported return type {type(v).__module__}.{type(v).__qualname__}")
 
 
-def encode_return(value: Any, workdir: str) -> tuple[Any, dict[str, bytes]]:
+def encode_return(value: Any) -> tuple[Any, dict[str, bytes]]:
     """(JSON tree, blobs) for a student return value; BadReturn if it cannot cross."""
-    import numpy as np
-
-    enc = _Encoder(workdir)
+    enc = _Encoder()
     tree = enc.encode(value)
-    blobs = dict(enc.blobs)
-    if enc.arrays:
-        buf = io.BytesIO()
-        np.savez(buf, **enc.arrays)
-        blobs["arrays.npz"] = buf.getvalue()
-    return tree, blobs
+    return tree, enc.blobs
 
 
-def decode_return(tree: Any, blobs: dict[str, bytes], tmpdir: str) -> Any:
-    """Parent side: validate and rebuild a value sent by `encode_return` (never unpickles)."""
+def _decode_array(v: dict[str, Any], blobs: dict[str, bytes], used: set[str]) -> Any:
+    """Wrap a blob as an array after checking dtype, shape and byte count (no copy)."""
+    import math
+
     import numpy as np
 
-    arrays: dict[str, Any] = {}
-    if "arrays.npz" in blobs:
-        try:
-            with np.load(io.BytesIO(blobs["arrays.npz"]), allow_pickle=False) as z:
-                arrays = {k: z[k] for k in z.files}
-        except Exception as exc:  # noqa: BLE001 - any malformed npz
-            raise BadReturn(f"unreadable arrays: {exc}") from exc
+    key = v.get("k")
+    if not isinstance(key, str) or key not in blobs or key in used:
+        raise BadReturn("missing array")
+    used.add(key)
+    dtype = _parse_dtype(v.get("dtype"))
+    shape = v.get("shape")
+    if (not isinstance(shape, list) or len(shape) > MAX_NDIM
+            or not all(type(d) is int and d >= 0 for d in shape)):
+        raise BadReturn("malformed array shape")
+    data = blobs[key]
+    if math.prod(shape) * dtype.itemsize != len(data):
+        raise BadReturn(f"array header says {shape} x {dtype.itemsize} bytes, "
+                        f"{len(data)} bytes were sent")
+    return np.frombuffer(data, dtype=dtype).reshape(shape)
+
+
+def decode_return(tree: Any, blobs: dict[str, bytes]) -> Any:
+    """Parent side: validate and rebuild a value sent by `encode_return` (never unpickles,
+    never decompresses; models go through `modelbound.load_bounded` before any weight exists)."""
+    import numpy as np
+
+    used: set[str] = set()
 
     def dec(v: Any, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
@@ -204,10 +276,8 @@ def decode_return(tree: Any, blobs: dict[str, bytes], tmpdir: str) -> Any:
             raise BadReturn("malformed value")
         tag = v.get(TAG)
         if tag == "array":
-            a = arrays.get(v.get("k"))
-            if a is None:
-                raise BadReturn("missing array")
-            return a[()] if v.get("scalar") and a.ndim == 0 else a
+            a = _decode_array(v, blobs, used)
+            return a[()] if v.get("scalar") is True and a.ndim == 0 else a
         if tag == "tuple":
             return tuple(dec(x, depth + 1) for x in _list(v.get("items")))
         if tag == "dict":
@@ -221,16 +291,26 @@ def decode_return(tree: Any, blobs: dict[str, bytes], tmpdir: str) -> Any:
                 out[k] = dec(pair[1], depth + 1)
             return out
         if tag in ("model", "layer"):
-            return _load_model(blobs, v.get("k"), tmpdir, tag == "layer")
+            from autograder.sandbox.modelbound import load_bounded
+
+            config = v.get("config")
+            weights = [_decode_array(w, blobs, used) if isinstance(w, dict) else None
+                       for w in _list(v.get("weights"))]
+            if not isinstance(config, str) or any(w is None for w in weights):
+                raise BadReturn("malformed model")
+            model = load_bounded(config, weights)
+            return (model.layers[0] if model.layers else model) if tag == "layer" else model
         if tag == "dataset_sample":
             from autograder.exchange import DatasetSample
 
             batches = [tuple(dec(x, depth + 1) for x in _list(b)) for b in _list(v.get("batches"))]
             if not all(isinstance(x, np.ndarray) for b in batches for x in b):
                 raise BadReturn("malformed dataset sample")
-            return DatasetSample(batches, [str(o) for o in _list(v.get("ops"))],
-                                 str(v.get("element_spec", "")), int(v.get("cardinality", -2)))
-        raise BadReturn(f"unknown value tag {tag!r}")
+            card = v.get("cardinality", -2)
+            return DatasetSample(batches, [str(o)[:100] for o in _list(v.get("ops"))[:64]],
+                                 str(v.get("element_spec", ""))[:10_000],
+                                 card if type(card) is int else -2)
+        raise BadReturn(f"unknown value tag {str(tag)[:40]!r}")
 
     return dec(tree)
 
@@ -239,26 +319,6 @@ def _list(v: Any) -> list[Any]:
     if not isinstance(v, list):
         raise BadReturn("malformed value")
     return v
-
-
-def _load_model(blobs: dict[str, bytes], key: Any, tmpdir: str, unwrap: bool) -> Any:
-    import os
-    import tempfile
-
-    from autograder.exchange import as_model
-
-    if not isinstance(key, str) or key not in blobs:
-        raise BadReturn("missing model file")
-    fd, path = tempfile.mkstemp(suffix=".keras", dir=tmpdir)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(blobs[key])
-    try:
-        model = as_model(path)
-    except Exception as exc:  # noqa: BLE001 - unsafe or custom objects are refused
-        raise BadReturn(f"returned model cannot be loaded safely: {str(exc).splitlines()[0][:300]}") from exc
-    if unwrap:
-        return model.layers[0] if model.layers else model
-    return model
 
 
 class HistoryDict(dict):

@@ -83,7 +83,7 @@ def test_generates_template_and_source(env, capsys):
     assert locked and all(c.metadata.nbgrader["locked"] for c in locked)
     cfg = (env["out"] / NAME / "nbgrader_config.py").read_text()
     compile(cfg, "nbgrader_config.py", "exec")
-    assert "TrustedExecute.timeout = 600" in cfg and "notebook_timeout" in cfg
+    assert "Execute.timeout = 600" in cfg and "TrustedExecute.verdict_timeout" in cfg
     assert "| `scale` | PASO 1 | 2.0 |" in (env["out"] / NAME / "README.md").read_text()
 
 

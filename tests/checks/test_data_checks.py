@@ -153,15 +153,23 @@ def test_augment_kinds_need_nonzero_strength():
                        "brightness": False, "contrast": False}
 
 
-def test_augmentation_returned_as_saved_file(tmp_path):
-    """The sandbox hands back a returned augmentation model as a `.keras` file."""
+def _through_the_wire(value):
+    """What the grader gets when the sandboxed student returns `value` (config + raw weights,
+    rebuilt by `sandbox.modelbound` after its static bound)."""
+    from autograder.sandbox import wire
+
+    tree, blobs = wire.encode_return(value)
+    return wire.decode_return(tree, {k: bytearray(v) for k, v in blobs.items()})
+
+
+def test_augmentation_returned_through_the_wire():
+    """The sandbox hands back a returned augmentation model rebuilt from its config."""
     import keras
     from keras import layers
 
     def make_augmentation():
-        aug = keras.Sequential([layers.RandomFlip("horizontal"), layers.RandomRotation(0.05)])
-        aug.save(tmp_path / "aug.keras")
-        return str(tmp_path / "aug.keras")
+        return _through_the_wire(keras.Sequential([layers.RandomFlip("horizontal"),
+                                                   layers.RandomRotation(0.05)]))
 
     results = {r.name: r for r in augment.check_augmentation(make_augmentation)}
     assert [n for n, r in results.items() if not r.passed] == ["augment_kinds"]
@@ -203,8 +211,8 @@ def test_resnet50_parameter_count():
 
 
 @pytest.mark.slow
-def test_model_returned_as_saved_file(tmp_path):
-    """A model crossing the sandbox comes back as a `.keras` file and is checked the same."""
+def test_model_returned_through_the_wire():
+    """A model crossing the sandbox (config + raw weights, bounded) is checked the same."""
     import keras
     from keras import layers
 
@@ -217,8 +225,7 @@ def test_model_returned_as_saved_file(tmp_path):
         out = layers.Dense(num_classes, activation="softmax")(layers.Dropout(0.3)(x))
         m = keras.Model(inputs, out)  # ignores `dropout`: right only when 0.3 is asked
         m.compile(keras.optimizers.Adam(1e-3), "categorical_crossentropy")
-        m.save(tmp_path / "m.keras")
-        return str(tmp_path / "m.keras")
+        return _through_the_wire(m)
 
     results = model.check_model(build, backbone="efficientnetb0", num_classes=5,
                                 image_size=(32, 32), dropout=0.3, loss="onehot")

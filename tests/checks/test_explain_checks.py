@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from autograder.checks import _explain_models as km
-from autograder.checks import explain
-from autograder.checks import reference_explain as ref
+from autograder.checks import explain, references
 from autograder.messages import catalog
+
+ref = references.load("explain")
 
 CHECKS = [
     (explain.check_gradcam, 6),

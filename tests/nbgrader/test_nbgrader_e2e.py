@@ -4,7 +4,10 @@ Students (graded in this order): a_ref (reference: TF logs + warnings.warn + raw
 inside its functions), b_tmpl (untouched release), c_looper (scale never returns), d_mistakes
 (realistic mistake: clip01 wrong, so it loses exactly that 1 point; it also monkeypatches
 np.allclose / AssertionError / IPython showtraceback, which must not rescue it; graded after
-the looper), e_exiter (os._exit). Plus stock `nbgrader validate` on the reference (run while
+the looper), e_exiter (os._exit), two attacks on the grader itself (issue 11): b2_killer (SIGKILLs its
+parent: in a kernel that was nbgrader, which stopped the batch) and f_detached (leaves a detached
+helper that edits gradebook.db after its autograde: 4/4 for an untouched notebook when student
+cells ran in a kernel of the nbgrader user). Plus stock `nbgrader validate` on the reference (run while
 autograde runs): the in-kernel test cells keep stderr clean.
 """
 
@@ -54,7 +57,29 @@ get_ipython().showtraceback = lambda *a, **k: None
     while True:
         pass''', "clip01": CLIP_OK},
 }
-CELL_TIMEOUT = 10
+TEMPLATE_SCALE = '''def scale(x, factor=2.0):
+    """Devuelve `x` multiplicado por `factor` (mismo shape)."""
+    raise NotImplementedError()'''
+DETACHED = '''import os, subprocess, sys
+_helper = """
+import os, sqlite3, time
+time.sleep(3)
+d = os.getcwd()
+for _ in range(8):
+    p = os.path.join(d, "gradebook.db")
+    if os.path.exists(p):
+        db = sqlite3.connect(p)
+        db.execute("update grade set manual_score = 99")
+        db.commit()
+        open(os.path.join(d, "PWNED"), "w").write(p)
+    d = os.path.dirname(d)
+"""
+subprocess.Popen([sys.executable, "-c", _helper], start_new_session=True,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+'''
+STUDENTS["f_detached"] = {"scale": DETACHED + TEMPLATE_SCALE}
+STUDENTS["b2_killer"] = {"scale": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"
+                                  + SCALE_OK}
 CALL_TIMEOUT = 4
 
 
@@ -92,8 +117,8 @@ def course(tmp_path_factory):
     (root / "source" / NAME).mkdir(parents=True)
     (root / "source" / NAME / f"{NAME}.ipynb").write_text(by_name[f"source/{NAME}.ipynb"])
     config = by_name["nbgrader_config.py"] + (
-        f'\nc.CourseDirectory.course_id = "toy"\nc.TrustedExecute.timeout = {CELL_TIMEOUT}\n'
-        "c.TrustedExecute.notebook_timeout = 120\nc.TrustedExecute.verdict_timeout = 60\n"
+        '\nc.CourseDirectory.course_id = "toy"\n'
+        "c.TrustedExecute.verdict_timeout = 60\n"
         f"c.TrustedExecute.call_timeout = {CALL_TIMEOUT}\n")
     (root / "nbgrader_config.py").write_text(config)
     timings = {}
@@ -125,6 +150,7 @@ def course(tmp_path_factory):
     validate = subprocess.CompletedProcess(validating.args, validating.returncode, validate_out, "")
     export = _run(NBGRADER + ["export"], root, env)
     assert export.returncode == 0, export.stderr
+    time.sleep(5)  # longer than f_detached's helper waits, had it survived
     grades = {row["student_id"]: row for row in csv.DictReader(open(root / "grades.csv"))}
     from nbgrader.api import Gradebook
 
@@ -201,3 +227,16 @@ def test_autograde_time_per_student(course):
     per_student = course["timings"]["autograde"] / course["n"]
     print(f"nbgrader autograde: {per_student:.1f} s per student")
     assert per_student < 60
+
+
+def test_detached_helper_cannot_touch_the_gradebook(course):
+    assert _score(course, "f_detached", "test_scale") == 0.0
+    assert _score(course, "f_detached", "test_clip01") == 0.0
+    assert _score(course, "a_ref", "test_scale") == 2.0  # nobody's grade was rewritten
+    assert not list(course["root"].rglob("PWNED"))
+
+
+def test_killing_its_parent_does_not_stop_the_batch(course):
+    assert set(course["grades"]) == set(STUDENTS) | {"a_ref", "b_tmpl"}
+    assert _score(course, "c_looper", "test_clip01") == 1.0  # graded after the killer
+    assert float(course["grades"]["b2_killer"]["score"]) <= 3.0

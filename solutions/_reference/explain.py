@@ -1,6 +1,7 @@
-"""The kit's own reference Grad-CAM, Grad-CAM++ and Integrated Gradients.
+"""Reference Grad-CAM, Grad-CAM++ and Integrated Gradients (instructor-only: not in the wheel).
 
-Used by `autograder.checks.explain` as the ground truth on random conv nets, and usable from
+Loaded by `autograder.checks.references.load("explain")` for `autograder.checks.explain` (ground
+truth on random conv nets) and usable from
 reference solutions. Grad-CAM maps are returned at the conv map's spatial resolution, ReLU'd and
 divided by their maximum (all-zero maps stay zero).
 

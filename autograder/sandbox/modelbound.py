@@ -1,0 +1,279 @@
+"""Rebuild a student's Keras model in the grader only after bounding it statically.
+
+A returned model crosses the sandbox as its Keras config (JSON) plus raw weight arrays
+(`autograder.sandbox.wire`). Before anything is allocated here, `load_bounded`:
+
+1. walks the config: every object must be a public Keras class from an allowlisted module
+   (`ALLOWED_MODULES`), never one of `BLOCKED` (Lambda and wrappers that run foreign code), no
+   custom registered names; at most `MAX_CONFIG_NODES` objects;
+2. deserialises a copy whose input shapes are grown to at least `Bounds.probe_dim` in every
+   spatial axis, inside a Keras `StatelessScope` that defers every variable: shapes are
+   inferred, no weight is allocated;
+3. counts parameters, the largest layer output (values per sample) and an estimate of the
+   multiply-adds per sample (`_layer_cost`), against `Bounds`;
+4. only then deserialises the real model (`safe_mode=True`) and sets the sent weights (shapes
+   must match the config exactly).
+
+Past a bound it raises `wire.OverBudget` with a short English reason (the check's message comes
+from the `common.over_budget` catalog entry). A model that passes is as cheap to call as its
+bounds allow, on inputs no larger than `probe_dim` (the checks' probe images are smaller).
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from autograder.sandbox.wire import MAX_DEPTH, BadReturn, OverBudget
+
+ALLOWED_MODULES = ("keras", "keras.layers", "keras.models", "keras.initializers",
+                   "keras.regularizers", "keras.constraints", "keras.optimizers",
+                   "keras.optimizers.schedules", "keras.losses", "keras.metrics",
+                   "keras.activations", "keras.src.models.functional",
+                   "keras.src.models.sequential")
+BLOCKED = frozenset({"Lambda", "TFSMLayer", "TorchModuleWrapper", "JaxLayer", "FlaxLayer"})
+FUNCTION_MODULES = ("keras.activations", "keras.losses", "keras.metrics")
+SPECIAL = frozenset({"__tuple__", "__tensor__", "__keras_tensor__", "__numpy__", "__bytes__", "__ellipsis__",
+                     "__slice__", "__typespec__"})
+MAX_CONFIG_NODES = 50_000
+SHAPE_KEYS = ("batch_shape", "batch_input_shape", "build_input_shape", "input_shape")
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Static limits on a returned model (per sample at `probe_dim` for unknown dimensions)."""
+
+    max_params: int = 60_000_000  # ResNet50: 25.6 M
+    max_activation: int = 8_000_000  # values in one layer's output per sample
+    max_flops: float = 8e9  # multiply-adds per sample (ResNet50 at 224 px: ~4.1e9)
+    probe_dim: int = 224
+
+
+DEFAULT_BOUNDS = Bounds()
+
+
+@dataclass(frozen=True)
+class ModelCost:
+    """What `measure` found: parameters, largest layer output, multiply-adds per sample."""
+
+    params: int
+    max_activation: int
+    flops: float
+    widest: str  # name of the layer with the largest output
+    inputs: tuple[tuple[int, ...], ...] = ()  # the input shapes measured (batch dim 1)
+
+
+def load_bounded(config_json: str, weights: list[Any], bounds: Bounds = DEFAULT_BOUNDS) -> Any:
+    """A keras.Model rebuilt from an untrusted config + weights, or BadReturn/OverBudget."""
+    import keras
+
+    try:
+        config = json.loads(config_json)
+    except (ValueError, RecursionError) as exc:
+        raise BadReturn("model configuration is not JSON") from exc
+    check_config(config)
+    cost = measure(config, bounds)
+    check_cost(cost, bounds)
+    try:
+        model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    except Exception as exc:  # noqa: BLE001 - anything Keras refuses
+        raise BadReturn(f"model cannot be rebuilt safely: {_first_line(exc)}") from exc
+    if not isinstance(model, keras.Model):
+        raise BadReturn(f"expected a keras model, the configuration holds {type(model).__name__}")
+    expected = [tuple(w.shape) for w in model.weights]
+    if [tuple(w.shape) for w in weights] != expected:
+        raise BadReturn("the sent weights do not match the model's configuration")
+    if weights:
+        model.set_weights(weights)
+    return _guarded(model, cost.inputs)
+
+
+def _guarded(model: Any, limits: tuple[tuple[int, ...], ...]) -> Any:
+    """The model, with calls on inputs larger than the measured ones refused (ValueError):
+    its bounds hold only up to those sizes."""
+    cls = type(model)
+    if cls not in _GUARDED:
+        _GUARDED[cls] = type(cls.__name__, (cls,), {"__call__": _bounded_call,
+                                                    "__module__": cls.__module__})
+    model.__class__ = _GUARDED[cls]
+    object.__setattr__(model, "_ag_input_limits", limits)
+    return model
+
+
+_GUARDED: dict[type, type] = {}
+
+
+def _bounded_call(self: Any, *args: Any, **kwargs: Any) -> Any:
+    import keras
+
+    limits = getattr(self, "_ag_input_limits", ())
+    flat = keras.tree.flatten(args[0] if args else kwargs.get("inputs"))
+    for i, x in enumerate(flat):
+        shape = tuple(getattr(x, "shape", ()) or ())
+        limit = limits[min(i, len(limits) - 1)] if limits else ()
+        if limit and (len(shape) != len(limit) or any(
+                d is not None and d > m for d, m in zip(shape[1:], limit[1:], strict=False))):
+            raise ValueError(f"input of shape {shape} is larger than the {tuple(limit[1:])} "
+                             "this model was checked for")
+    return super(type(self), self).__call__(*args, **kwargs)
+
+
+def check_config(config: Any) -> None:
+    """Every object in the config is an allowlisted public Keras class (BadReturn otherwise)."""
+    count = 0
+    stack: list[tuple[Any, int]] = [(config, 0)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_CONFIG_NODES or depth > 4 * MAX_DEPTH:
+            raise OverBudget("model configuration too large or too deep")
+        if isinstance(node, list):
+            stack.extend((x, depth + 1) for x in node)
+        elif isinstance(node, dict):
+            if "class_name" in node:
+                _check_object(node)
+            stack.extend((x, depth + 1) for x in node.values())
+
+
+def _check_object(node: dict[str, Any]) -> None:
+    name, module = node.get("class_name"), node.get("module")
+    registered = node.get("registered_name")
+    if not isinstance(name, str):
+        raise BadReturn("malformed model configuration")
+    if name in SPECIAL and module is None:
+        return
+    if name in BLOCKED:
+        raise BadReturn(f"layer {name} is not allowed (it runs arbitrary code)")
+    if module not in ALLOWED_MODULES:
+        raise BadReturn(f"{name!s:.60} from module {module!s:.60} is not a standard Keras object")
+    if name == "function":
+        target = node.get("config")
+        if module not in FUNCTION_MODULES or not isinstance(target, str) or not callable(
+                getattr(importlib.import_module(module), target, None)):
+            raise BadReturn(f"function {target!s:.60} is not a standard Keras function")
+        return
+    if registered not in (None, name) or not isinstance(
+            getattr(importlib.import_module(module), name, None), type):
+        raise BadReturn(f"{name!s:.60} is not a standard Keras class")
+
+
+def measure(config: dict[str, Any], bounds: Bounds = DEFAULT_BOUNDS) -> ModelCost:
+    """Parameters and per-sample sizes of the model, inferred without allocating a weight: at
+    inputs grown to `probe_dim` when the layers accept that, else at the declared sizes (e.g.
+    Flatten + Dense). `load_bounded` refuses calls with inputs larger than what was measured."""
+    try:
+        return _measure_at(_concrete(config, bounds.probe_dim, grow=True), bounds)
+    except OverBudget:
+        raise
+    except Exception:  # noqa: BLE001 - fixed-size layers: measure as declared
+        pass
+    try:
+        return _measure_at(_concrete(config, bounds.probe_dim, grow=False), bounds)
+    except OverBudget:
+        raise
+    except Exception as exc:  # noqa: BLE001 - Keras refused the config or the shapes
+        raise BadReturn(f"model shapes cannot be inferred: {_first_line(exc)}") from exc
+
+
+def _measure_at(probe: dict[str, Any], bounds: Bounds) -> ModelCost:
+    import keras
+    from keras.src.backend.common.stateless_scope import StatelessScope
+
+    with StatelessScope(initialize_variables=False):
+        model = keras.saving.deserialize_keras_object(probe, safe_mode=True)
+        if isinstance(model, keras.Model) and not model.built:
+            model.build((None, bounds.probe_dim, bounds.probe_dim, 3))
+        params = sum(math.prod(_dims(w.shape)) for w in model.weights)
+        if params > bounds.max_params:  # before walking a huge graph
+            return ModelCost(params, 0, 0.0, "")
+        cost = _walk(model)
+        inputs = tuple(tuple(_dims(t.shape)) for t in getattr(model, "inputs", None) or [])
+        return ModelCost(cost.params, cost.max_activation, cost.flops, cost.widest, inputs)
+
+
+def check_cost(cost: ModelCost, bounds: Bounds = DEFAULT_BOUNDS) -> None:
+    if cost.params > bounds.max_params:
+        raise OverBudget(f"{cost.params:,} parameters > {bounds.max_params:,}")
+    if cost.max_activation > bounds.max_activation:
+        raise OverBudget(f"layer {cost.widest!s:.60} outputs {cost.max_activation:,} values per "
+                         f"image > {bounds.max_activation:,}")
+    if cost.flops > bounds.max_flops:
+        raise OverBudget(f"about {cost.flops:.2g} operations per image > {bounds.max_flops:.2g}")
+
+
+def _walk(model: Any) -> ModelCost:
+    params, widest, name, flops = 0, 0, "", 0.0
+    stack = [model]
+    seen: set[int] = set()
+    while stack:
+        layer = stack.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        subs = list(getattr(layer, "layers", []) or [])
+        if subs:
+            stack.extend(subs)
+            continue
+        own = sum(math.prod(_dims(w.shape)) for w in layer.weights)
+        params += own
+        for node in getattr(layer, "_inbound_nodes", []):
+            outs = [math.prod(_dims(t.shape[1:])) for t in node.output_tensors]
+            ins = [math.prod(_dims(t.shape[1:])) for t in node.input_tensors]
+            last = max((_dims(t.shape)[-1] for t in node.output_tensors if t.shape), default=1)
+            flops += _layer_cost(type(layer).__name__, own, sum(outs), sum(ins), last)
+            if outs and max(outs) > widest:
+                widest, name = max(outs), layer.name
+    return ModelCost(params, widest, flops, name)
+
+
+def _layer_cost(kind: str, params: int, out: int, inp: int, channels: int) -> float:
+    """Multiply-adds of one call per sample: each output value reads `params / channels`
+    weights (exact for Dense and convolutions, an upper bound elsewhere) plus one pass over
+    inputs and outputs. Lookups (Embedding) read one row."""
+    if kind == "Embedding":
+        return float(out + inp)
+    return out * (params / max(channels, 1)) + out + inp
+
+
+def _concrete(config: dict[str, Any], dim: int, grow: bool) -> dict[str, Any]:
+    """A copy without compile config whose unknown input dimensions are `dim` and, with
+    `grow`, every spatial axis (all but batch and channels) at least `dim`: the checks call
+    models on inputs no larger than that, and a model declared for 1x1 images must not be
+    measured at 1x1 and then called at 32x32."""
+    probe = copy.deepcopy(config)
+    probe.pop("compile_config", None)
+    stack: list[Any] = [probe]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in SHAPE_KEYS and _is_shape(value) and len(value) > 1:
+                    inner = [(_grow(v, dim) if grow else (dim if v is None else v))
+                             for v in value[1:-1]]
+                    node[key] = [value[0], *inner, dim if value[-1] is None else value[-1]]
+                else:
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return probe
+
+
+def _is_shape(value: Any) -> bool:
+    return isinstance(value, list) and all(v is None or type(v) is int for v in value)
+
+
+def _grow(v: int | None, dim: int) -> int:
+    return dim if v is None else max(v, dim)
+
+
+def _dims(shape: Any) -> list[int]:
+    return [1 if d is None else int(d) for d in shape]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
