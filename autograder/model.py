@@ -42,6 +42,7 @@ class RunError(StrEnum):
     CRASHED = "crashed"  # the student process died while running the notebook
     SETUP = "setup_error"  # the profile's data mode could not be entered
     INTERNAL = "internal_error"  # the grader itself failed on this notebook
+    WORKER_LOST = "worker_lost"  # its grading worker died twice (e.g. killed from inside)
 
 
 

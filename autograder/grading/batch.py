@@ -30,7 +30,7 @@ from autograder.grading.pipeline import (
 )
 from autograder.grading.store import StudentFolder
 from autograder.messages import msg
-from autograder.model import SubmissionResult
+from autograder.model import RunError, SubmissionResult
 from autograder.notebook_io import read_bytes
 from autograder.sandbox.isolation import IsolationUnavailable
 
@@ -200,7 +200,8 @@ def _lost_result(task: Task, a: Assignment, exc: BaseException | None) -> Submis
     if isinstance(exc, WorkerLost):
         error = msg("grader", "worker_lost", task.options.lang or a.language,
                     deaths=exc.deaths, detail=exc.detail[:300])
-        return failed_result(task.student, task.notebook, a, task.options, error)
+        return failed_result(task.student, task.notebook, a, task.options, error,
+                             RunError.WORKER_LOST)
     return internal_error_result(task.student, task.notebook, a, task.options,
                                  exc or RuntimeError("worker lost"))
 

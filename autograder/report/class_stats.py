@@ -42,6 +42,7 @@ class ZeroCause(StrEnum):
     CRASHED = "crashed"
     SETUP = "setup_error"
     INTERNAL = "internal_error"
+    WORKER_LOST = "worker_lost"
     OTHER_ERROR = "other_error"  # an `error` without `error_kind` (older records)
     UNFILLED = "unfilled"  # the template left as given: NotImplementedError / `___`
     RAISED = "raised"  # their code ran but raised in every test
