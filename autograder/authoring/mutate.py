@@ -20,6 +20,7 @@ the next mutant gets a fresh process that re-ran the notebook.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import Callable
@@ -50,6 +51,7 @@ def {SWAP_FUNC}(name, source):
         exec(source, g)
     return True
 '''
+_UNIQUE = itertools.count()
 RTOL, ATOL = 1e-5, 1e-7  # "equal outputs" for the equivalence test (float reassociation)
 
 
@@ -148,6 +150,15 @@ def fingerprint(value: Any, depth: int = 0) -> Any:
     return ("object", type(value).__name__)
 
 
+def safe_fingerprint(value: Any) -> Any:
+    """`fingerprint`, never raising (an unbuilt model has no parameter count, ...): a value it
+    cannot summarise gets a unique marker, so it never counts as equal."""
+    try:
+        return fingerprint(value)
+    except Exception as exc:  # noqa: BLE001 - recording must not change what the check sees
+        return ("unfingerprintable", type(value).__name__, type(exc).__name__, next(_UNIQUE))
+
+
 def _model_print(model: Any, depth: int) -> Any:
     layers = []
     for layer in model.layers:
@@ -158,7 +169,9 @@ def _model_print(model: Any, depth: int) -> Any:
             cfg = {k: v for k, v in layer.get_config().items() if k != "name"}
         except Exception:  # noqa: BLE001 - some layers have no config
             cfg = {}
-        layers.append((type(layer).__name__, layer.count_params(), bool(layer.trainable),
+        built = getattr(layer, "built", True)
+        layers.append((type(layer).__name__, layer.count_params() if built else None,
+                       bool(layer.trainable),
                        json.dumps(cfg, sort_keys=True, default=str)))
     opt = getattr(model, "optimizer", None)
     lr = getattr(opt, "learning_rate", None)
@@ -207,7 +220,7 @@ class Recorder:
             except StudentCodeError as exc:
                 self.calls.append((name, ("raised", exc.kind.value, exc.exc_type)))
                 raise
-            self.calls.append((name, fingerprint(value)))
+            self.calls.append((name, safe_fingerprint(value)))
             return value
 
         call.__name__ = name
@@ -215,7 +228,7 @@ class Recorder:
 
     def global_value(self, name: str) -> Any:
         value = self._inner.global_value(name)
-        self.calls.append((f"global:{name}", fingerprint(value)))
+        self.calls.append((f"global:{name}", safe_fingerprint(value)))
         return value
 
 

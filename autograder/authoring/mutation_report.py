@@ -104,6 +104,11 @@ class MutationReport:
         killed = sum(o.verdict is Verdict.KILLED for o in counted)
         return killed / len(counted) if counted else 1.0
 
+    def baseline_failures(self) -> list[str]:
+        """Tests the unmutated reference did not pass in full here: they cannot kill anything,
+        so the run says nothing about them (a broken reference or a flaky check)."""
+        return [t for t, r in self.baseline.items() if r.score < r.points - 1e-9]
+
     def by(self, verdict: Verdict) -> list[MutantOutcome]:
         return [o for o in self.outcomes if o.verdict is verdict]
 
@@ -155,6 +160,7 @@ class MutationReport:
             "checks": {k: v.to_dict() for k, v in self.checks().items()},
             "functions": {k: v.to_dict() for k, v in self.functions().items()},
             "baseline": {k: asdict(v) for k, v in self.baseline.items()},
+            "baseline_failures": self.baseline_failures(),
             "outcomes": [o.to_dict() for o in self.outcomes],
             "elapsed_s": round(self.elapsed, 1), "jobs": self.jobs, "isolation": self.isolation,
         }

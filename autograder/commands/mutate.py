@@ -65,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {test:28s} killed {tally.killed:3d}  survived {tally.survived:3d}  {rate}")
         for o in report.by(Verdict.SURVIVED) + report.by(Verdict.UNTESTED):
             print(f"  survived {o.mutant.id}: {o.mutant.description}")
+        for test in report.baseline_failures():
+            print(f"  WARNING: the reference itself does not pass `{test}` here: its numbers "
+                  "mean nothing (run `autograder validate`)")
         print(f"reports: {js} {html}")
     if floor is not None and report.kill_rate < floor:
         print(f"{a.name}: kill rate {report.kill_rate:.3f} under [mutation] min_kill_rate "

@@ -59,6 +59,21 @@ def test_recorder_logs_returns_and_student_errors():
     assert not mutate.same_calls(rec.calls, other.calls)
 
 
+def test_recording_never_changes_what_the_check_sees():
+    class Unbuilt:  # like an unbuilt keras model: summarising it raises
+        layers = property(lambda self: (_ for _ in ()).throw(ValueError("not built")))
+        count_params = None
+
+    class Inner:
+        def make(self):
+            return Unbuilt()
+
+    rec = mutate.Recorder(Inner())
+    assert isinstance(rec.make(), Unbuilt)
+    assert rec.calls[0][1][0] == "unfingerprintable"
+    assert not mutate.same(rec.calls[0][1], mutate.safe_fingerprint(Unbuilt()))
+
+
 # -- accounting (a fake worker: no sandbox) -----------------------------------------------------
 
 
@@ -171,6 +186,7 @@ def test_toy_run_kills_scale_slips_and_lists_clip_survivors(weak_toy, tmp_path):
     tests = report.tests()
     assert tests["scale"].rate == 1.0 and tests["clip01"].killed == 0
     assert report.kill_rate < 1.0 and report.mutants == len(report.counted())
+    assert not report.baseline_failures()
     js, html = report.write(tmp_path / "out")
     data = json.loads(js.read_text(encoding="utf-8"))
     survivor = next(o for o in data["outcomes"] if o["verdict"] == "survived")
@@ -207,6 +223,7 @@ def test_kill_rate_floor(name):
     report = mutate.run_mutation(a, limit=a.mutation.limit, seed=a.mutation.seed)
     survivors = "\n".join(f"{o.mutant.id} ({o.mutant.description}):\n{o.mutant.diff}"
                           for o in report.by(Verdict.SURVIVED) + report.by(Verdict.UNTESTED))
+    assert not report.baseline_failures(), f"{name}: the reference fails {report.baseline_failures()}"
     assert report.kill_rate >= a.mutation.min_kill_rate, (
         f"{name}: kill rate {report.kill_rate:.3f} < {a.mutation.min_kill_rate} "
         f"({time.monotonic() - t0:.0f} s); survivors:\n{survivors}")
