@@ -64,6 +64,8 @@ class MutateOptions:
     call_timeout: float = 60.0    # each call into a (possibly mutated) function
     memory_mb: int = 3000
     lang: str | None = None
+    first_kill: bool = False      # stop a mutant's tests at the first that kills it (CI floor:
+                                  # the verdict is the same, per-test tallies see fewer runs)
 
 
 @dataclass(frozen=True)
@@ -304,14 +306,21 @@ def grade_batch(batch: Batch) -> BatchResult:
         worker.ensure()
         for tid in dict.fromkeys(t for ids in tests.values() for t in ids):
             baseline[tid] = worker.run_test(tid)
-        outcomes = [_grade_one(worker, m, tests[m.id], baseline) for m in batch.mutants]
+        outcomes = [_grade_one(worker, m, tests[m.id], baseline, batch.options.first_kill)
+                    for m in batch.mutants]
         return BatchResult(outcomes, {k: v[0] for k, v in baseline.items()}, worker.isolation)
     finally:
         worker.close()
 
 
+def _kills(run: TestScore, base: TestScore) -> bool:
+    return run.score < base.score - 1e-9 or (base.status == "passed" and run.status != "passed")
+
+
 def _grade_one(worker: _Worker, mutant: Mutant, test_ids: list[str],
-               baseline: dict[str, tuple[TestScore, list[tuple[str, Any]]]]) -> MutantOutcome:
+               baseline: dict[str, tuple[TestScore, list[tuple[str, Any]]]],
+               first_kill: bool = False) -> MutantOutcome:
+    """Swap `mutant` in, run its tests, compare with the baseline, swap it out."""
     t0 = time.monotonic()
     if not test_ids:
         return MutantOutcome(mutant, Verdict.UNTESTED)
@@ -321,6 +330,8 @@ def _grade_one(worker: _Worker, mutant: Mutant, test_ids: list[str],
         run, calls = worker.run_test(tid)
         runs.append(run)
         equal = equal and bool(calls) and same_calls(calls, baseline[tid][1])
+        if first_kill and _kills(run, baseline[tid][0]):
+            break
     try:
         worker.swap(None)
     except StudentCodeError:
@@ -328,7 +339,7 @@ def _grade_one(worker: _Worker, mutant: Mutant, test_ids: list[str],
     killed_by, checks = [], []
     for run in runs:
         base = baseline[run.test][0]
-        if run.score < base.score - 1e-9 or (base.status == "passed" and run.status != "passed"):
+        if _kills(run, base):
             killed_by.append(run.test)
         checks += [f"{run.test}.{c}" for c in run.failed_checks if c in base.passed_checks]
     verdict = Verdict.KILLED if killed_by else Verdict.EQUIVALENT if equal else Verdict.SURVIVED

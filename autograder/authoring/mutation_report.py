@@ -33,6 +33,8 @@ class Verdict(StrEnum):
 class TestScore:
     """One hidden test's outcome for the reference or a mutant."""
 
+    __test__ = False  # not a pytest class
+
     test: str
     score: float
     points: float

@@ -27,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", "-j", type=int, default=1, help="parallel workers (default 1)")
     p.add_argument("--call-timeout", type=float, default=60.0,
                    help="seconds per call into a mutated function (default 60)")
+    p.add_argument("--first-kill", action="store_true",
+                   help="stop each mutant at the first test that kills it (faster, same verdicts; "
+                        "per-test tallies then count fewer runs)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("-o", "--output", help="folder for mutation.json and mutation.html "
                                           "(default out/mutation/NAME)")
@@ -49,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"\r{done}/{total} mutants", end="", file=sys.stderr, flush=True)
 
     report = run_mutation(a, limit=args.limit, seed=args.seed, jobs=args.jobs,
-                          options=MutateOptions(call_timeout=args.call_timeout),
+                          options=MutateOptions(call_timeout=args.call_timeout,
+                                                first_kill=args.first_kill),
                           progress=progress)
     out = Path(args.output) if args.output else Path("out") / "mutation" / a.name
     js, html = report.write(out)

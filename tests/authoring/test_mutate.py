@@ -107,6 +107,8 @@ def test_killed_survived_equivalent_accounting():
     baseline = {t: worker.run_test(t) for t in ("t1", "t2")}
     outcomes = [mutate._grade_one(worker, _mutant(i), ["t1", "t2"], baseline) for i in range(3)]
     outcomes.append(mutate._grade_one(worker, _mutant(3), [], baseline))
+    first = mutate._grade_one(worker, _mutant(0), ["t1", "t2"], baseline, first_kill=True)
+    assert first.verdict is Verdict.KILLED and [r.test for r in first.runs] == ["t1"]
     assert [o.verdict for o in outcomes] == [Verdict.KILLED, Verdict.SURVIVED, Verdict.EQUIVALENT,
                                              Verdict.UNTESTED]
     assert outcomes[0].killed_by == ["t1"] and outcomes[0].killing_checks == ["t1.c1"]
@@ -220,7 +222,8 @@ def test_kill_rate_floor(name):
     a = assignment_mod.load(name)
     assert a.mutation is not None, f"{name}: assignment.toml has no [mutation] min_kill_rate"
     t0 = time.monotonic()
-    report = mutate.run_mutation(a, limit=a.mutation.limit, seed=a.mutation.seed)
+    report = mutate.run_mutation(a, limit=a.mutation.limit, seed=a.mutation.seed,
+                                 options=mutate.MutateOptions(first_kill=True))
     survivors = "\n".join(f"{o.mutant.id} ({o.mutant.description}):\n{o.mutant.diff}"
                           for o in report.by(Verdict.SURVIVED) + report.by(Verdict.UNTESTED))
     assert not report.baseline_failures(), f"{name}: the reference fails {report.baseline_failures()}"
