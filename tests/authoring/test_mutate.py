@@ -226,6 +226,8 @@ def test_kill_rate_floor(name):
                                  options=mutate.MutateOptions(first_kill=True))
     survivors = "\n".join(f"{o.mutant.id} ({o.mutant.description}):\n{o.mutant.diff}"
                           for o in report.by(Verdict.SURVIVED) + report.by(Verdict.UNTESTED))
+    print(f"\n{name}: kill rate {report.kill_rate:.3f} over {report.mutants} mutants "
+          f"({len(report.by(Verdict.EQUIVALENT))} equivalent?) in {time.monotonic() - t0:.0f} s")
     assert not report.baseline_failures(), f"{name}: the reference fails {report.baseline_failures()}"
     assert report.kill_rate >= a.mutation.min_kill_rate, (
         f"{name}: kill rate {report.kill_rate:.3f} < {a.mutation.min_kill_rate} "
