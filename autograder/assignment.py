@@ -21,6 +21,10 @@ Schema (all keys shown are required unless marked optional):
     config = { alpha = 0.2 }       # optional: passed to the test via the `config` fixture
     weights = { mixup_labels = 3 } # optional: weight of named checks in the test's points
                                    # (default 1 each: points are shared in proportion)
+    [mutation]                     # optional: `autograder mutate` CI floor (tests/authoring)
+    min_kill_rate = 0.9            # the sampled kill rate must not fall under this
+    limit = 40                     # optional: mutants sampled by the CI test (default 40)
+    seed = 0                       # optional: sampling seed (default: [assignment] seed)
 """
 
 from __future__ import annotations
@@ -72,6 +76,15 @@ class TestSpec:
     weights: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class MutationSpec:
+    """`[mutation]`: the kill-rate floor of `autograder mutate`'s bounded CI sample."""
+
+    min_kill_rate: float
+    limit: int = 40
+    seed: int | None = None
+
+
 @dataclass
 class Assignment:
     name: str
@@ -84,6 +97,7 @@ class Assignment:
     tests: list[TestSpec]
     profiles: dict[str, dict[str, Any]]
     raw: dict[str, Any]
+    mutation: MutationSpec | None = None
 
     @property
     def tests_dir(self) -> Path:
@@ -141,9 +155,27 @@ def load(name_or_dir: str | Path) -> Assignment:
             directory=path.resolve(), notebook=path.resolve() / meta["notebook"],
             functions=list(raw.get("contract", {}).get("functions", [])), tests=tests,
             profiles=dict(raw.get("profiles", {})), raw=raw,
+            mutation=_mutation(raw.get("mutation"), toml_path),
         )
     except KeyError as exc:
         raise AutograderError(f"{toml_path}: missing key {exc}") from exc
+
+
+def _mutation(table: Any, toml_path: Path) -> MutationSpec | None:
+    if table is None:
+        return None
+    try:
+        rate = float(table["min_kill_rate"])
+        limit = int(table.get("limit", 40))
+        seed = table.get("seed")
+        seed = None if seed is None else int(seed)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise AutograderError(f"{toml_path}: [mutation] needs min_kill_rate (0..1), optional "
+                              f"integer limit and seed: {exc}") from exc
+    if not 0.0 <= rate <= 1.0 or limit < 1:
+        raise AutograderError(f"{toml_path}: [mutation] min_kill_rate must be in 0..1 and "
+                              "limit at least 1")
+    return MutationSpec(rate, limit, seed)
 
 
 def all_names() -> list[str]:

@@ -13,7 +13,8 @@ import sys
 from autograder import __version__
 from autograder.errors import AutograderError
 
-COMMANDS = ("generate", "lint", "validate", "check", "grade", "report", "data", "doctor")
+COMMANDS = ("generate", "lint", "validate", "check", "grade", "report", "data", "doctor",
+            "mutate")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
