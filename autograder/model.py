@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Status = Literal["passed", "wrong", "not_implemented", "error"]
+Status = Literal["passed", "wrong", "not_implemented", "error", "not_assessable"]
 PictureKind = Literal["heatmap", "augmentation", "png"]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checks.base import call_student, failed, passed, skipped
+from autograder.checks.base import call_student, failed, passed, skipped, substance_required
 from autograder.exchange import as_model, to_numpy
 from autograder.messages import DEFAULT_LANG
 from autograder.model import CheckResult, Picture
@@ -92,6 +92,9 @@ def _preview(model: Any, n: int = 7) -> np.ndarray | None:
         return None
 
 
+# identity at inference and the 0..255 range hold for an empty Sequential: they count only next
+# to the layer kinds or the randomness in training (base.substance_required)
+@substance_required("augment_returns", "augment_inference", "augment_range")
 def check_augmentation(make_augmentation: Callable | None, *,
                        required: tuple[str, ...] | list[str] = ("flip", "rotation", "zoom"),
                        lang: str = DEFAULT_LANG, seed: int = 0, func: str = "make_augmentation",
