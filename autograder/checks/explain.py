@@ -75,7 +75,10 @@ def check_gradcam(fn: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, se
     return _check_cam(fn, GRADCAM, lang, seed, backbone_name)
 
 
-@substance_required("gradcampp_contract", "gradcampp_top_class", "gradcampp_randomization")
+# "highlights the blob Grad-CAM misses" holds for any map bright over the image's blobs (the
+# mean of the image channels): it refines a class-activation map, so it counts like the form
+@substance_required("gradcampp_contract", "gradcampp_top_class", "gradcampp_randomization",
+                    "gradcampp_vs_gradcam")
 def check_gradcam_plus_plus(fn: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, seed: int = 0,
                             backbone_name: str = "backbone", **_: Any) -> list[CheckResult]:
     """All Grad-CAM++ checks on `make_gradcam_plus_plus_heatmap` (Grad-CAM's plus `vs_gradcam`)."""

@@ -169,7 +169,8 @@ def _head(model, nested, head, k, dropout, image_size, lang) -> CheckResult:
             probe = np.asarray(model(np.zeros((1, *image_size, 3), "float32"), training=False))
         except Exception:  # noqa: BLE001 - a student layer may fail on the forward pass
             probe = np.zeros(0)
-        if probe.shape != (1, k) or abs(float(probe.sum()) - 1.0) > 1e-3:
+        if probe.shape != (1, k) or not np.isfinite(probe).all() or abs(
+                float(probe.sum()) - 1.0) > 1e-3:
             problems.append("softmax")
     if problems:
         return failed(CAT, "model_head", lang, problems=problems, layers=types, units=units,

@@ -279,7 +279,7 @@ def _labels(y_ev, y_tr, labels, order, encoding, k, tr_match, mix, lang) -> Chec
 def _augment(x_ev, x_tr, source, name, ok, lang) -> CheckResult:
     if not ok or name is None:
         return failed(CAT, "pipeline_augment", lang, "augment_eval")
-    if (_matches(x_tr, source, name) >= 0).all():
+    if not finite(x_tr) or (_matches(x_tr, source, name) >= 0).all():
         return failed(CAT, "pipeline_augment", lang, "augment_train")
     return passed(CAT, "pipeline_augment", lang)
 

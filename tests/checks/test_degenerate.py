@@ -174,3 +174,48 @@ def test_tta_model_output_without_flip_gets_nothing():
 def test_tta_nan_fails():
     results = metrics.check_tta(lambda model, x: np.full((len(x), 5), np.nan), lang="en")
     assert _score(results) == 0 and "NaN" in results[0].message
+
+
+# ------------------------------------------------------------------- data and augment
+
+def _loader(fill):
+    def load_data(split, image_size=(64, 64), limit=None):
+        import tensorflow as tf
+
+        rng = np.random.default_rng(0)
+        x = fill(rng.uniform(0, 255, (limit, *image_size, 3)).astype("float32"))
+        return tf.data.Dataset.from_tensor_slices((x, np.arange(limit, dtype="int64")))
+    return load_data
+
+
+@pytest.mark.slow
+def test_load_data_constant_images_get_nothing_and_nan_fails():
+    from autograder.checks import data_loading
+
+    results = data_loading.check_load_data(_loader(lambda x: x * 0 + 128), num_classes=10,
+                                           lang="en")
+    by = _by_name(results)
+    assert _score(results) == 0 and by["load_data_range"].status == "not_assessable"
+    assert by["load_data_limit"].status == "not_assessable"  # right count, but no photos
+    results = data_loading.check_load_data(_loader(lambda x: x * np.nan), num_classes=10,
+                                           lang="en")
+    by = _by_name(results)
+    assert not by["load_data_range"].passed and "NaN" in by["load_data_range"].message
+    results = data_loading.check_load_data(_loader(lambda x: x), num_classes=10, lang="en")
+    assert _score(results) == len(results)
+
+
+@pytest.mark.slow
+def test_augmentation_nan_is_not_randomness_and_empty_gets_nothing():
+    import keras
+
+    from autograder.checks import augment
+
+    results = augment.check_augmentation(
+        lambda: keras.Sequential([keras.layers.Rescaling(float("nan"))]),
+        required=["flip"], lang="en")
+    assert not _by_name(results)["augment_training"].passed and _score(results) == 0
+    results = augment.check_augmentation(lambda: keras.Sequential([keras.layers.Identity()]),
+                                         required=["flip"], lang="en")
+    by = _by_name(results)
+    assert _score(results) == 0 and by["augment_inference"].status == "not_assessable"
