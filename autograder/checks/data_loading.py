@@ -91,7 +91,7 @@ def check_load_data(load_data: Any, *, num_classes: int = 102, image_size=(64, 6
     elif not all(finite(img) for img in images):
         results.append(CheckResult.fail("load_data_range", msg("common", "not_finite", lang,
                                                                func="load_data")))
-    elif all(float(img.max()) - float(img.min()) < 1.0 for img in images):
+    elif all(float(img.max()) - float(img.min()) <= 1e-6 for img in images):
         results.append(not_assessable("data", "load_data_range", lang, "constant_images",
                                       value=float(images[0].flat[0])))
     else:
@@ -122,6 +122,6 @@ def check_load_data(load_data: Any, *, num_classes: int = 102, image_size=(64, 6
             msg("data", "limit_hint", lang), found=found, expected=limit))
     else:
         results.append(CheckResult.ok("load_data_limit"))
-    if all(float(img.max()) - float(img.min()) < 1.0 for img in images):
+    if all(float(img.max()) - float(img.min()) <= 1e-6 for img in images):
         return require_substance(results, CHECKS, lang)  # no photo: nothing counts
     return results
