@@ -164,23 +164,7 @@ def check_pipeline(make_pipeline: Callable | None, *, backbone: str = "resnet50"
     # preprocessing + order (evaluation)
     name, order = identify(x_ev, source) if ok else (None, None)
     expected = EXPECTED.get(backbone, "none")
-    if name is None:
-        results.append(failed(CAT, "pipeline_preprocessing", lang, "preprocessing_unknown",
-                              backbone=backbone, expected=expected))
-    elif name != expected:
-        key = ("preprocessing_twice" if "+" in name else
-               "preprocessing_none" if name == "none" else "preprocessing_wrong")
-        results.append(failed(CAT, "pipeline_preprocessing", lang, key, backbone=backbone,
-                              found=name, expected=expected))
-    else:
-        results.append(passed(CAT, "pipeline_preprocessing", lang, found=name))
-    same_twice = len(x_ev) == len(_concat(ev2, 0)) and np.allclose(x_ev, _concat(ev2, 0))
-    if order is not None and same_twice and (order == np.arange(len(order))).all():
-        results.append(passed(CAT, "pipeline_order", lang))
-    elif order is None and same_twice:
-        results.append(skipped(["pipeline_order"], results[-1])[0])
-    else:
-        results.append(failed(CAT, "pipeline_order", lang))
+    results.extend(_evaluation(x_ev, _concat(ev2, 0), name, order, backbone, expected, lang))
 
     # labels (encoding, and that they travel with their images); shuffle in training
     tr_match = _matches(x_tr, source, name) if name and ok else None
@@ -198,6 +182,27 @@ def check_pipeline(make_pipeline: Callable | None, *, backbone: str = "resnet50"
     form |= {"pipeline_labels"} if label_encoding != "onehot" else set()
     form |= {"pipeline_preprocessing"} if expected == "none" else set()
     return require_substance(results, form, lang)
+
+
+def _evaluation(x_ev, x_ev2, name, order, backbone, expected, lang) -> list[CheckResult]:
+    """pipeline_preprocessing (the identified preprocessing is the backbone's) and
+    pipeline_order (evaluation keeps the source order and is deterministic)."""
+    if name is None:
+        prep = failed(CAT, "pipeline_preprocessing", lang, "preprocessing_unknown",
+                      backbone=backbone, expected=expected)
+    elif name != expected:
+        key = ("preprocessing_twice" if "+" in name else
+               "preprocessing_none" if name == "none" else "preprocessing_wrong")
+        prep = failed(CAT, "pipeline_preprocessing", lang, key, backbone=backbone,
+                      found=name, expected=expected)
+    else:
+        prep = passed(CAT, "pipeline_preprocessing", lang, found=name)
+    same_twice = len(x_ev) == len(x_ev2) and np.allclose(x_ev, x_ev2)
+    if order is not None and same_twice and (order == np.arange(len(order))).all():
+        return [prep, passed(CAT, "pipeline_order", lang)]
+    if order is None and same_twice:
+        return [prep, skipped(["pipeline_order"], prep)[0]]
+    return [prep, failed(CAT, "pipeline_order", lang)]
 
 
 def _order_keys(batches, source: np.ndarray, labels: np.ndarray,
