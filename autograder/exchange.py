@@ -5,8 +5,9 @@ Checks may receive either live objects (in-process: nbgrader cells) or their pla
 
 - `array_dataset(images, labels)`: the tf.data.Dataset checks pass to student pipelines; it
   remembers its source arrays so a sandbox proxy can rebuild it in the student process.
-- `sample_dataset(ds_or_sample, max_batches)`: -> `DatasetSample` (materialised batches plus the
-  chain of tf.data transformations, outermost first, e.g. ["Prefetch", "Map", "Batch", ...]).
+- `sample_dataset(ds_or_sample, max_batches)`: -> `DatasetSample` (the first batches of two
+  successive iterations, i.e. two epochs, plus the chain of tf.data transformations, outermost
+  first, e.g. ["Prefetch", "Map", "Batch", ...]).
 - `as_model(obj)`: keras.Model passthrough, or load a `.keras` path with safe_mode=True.
 - `to_numpy(x)`: tensors / arrays / nested tuples -> numpy.
 """
@@ -24,12 +25,19 @@ SOURCE_ATTR = "_autograder_source"
 
 @dataclass
 class DatasetSample:
-    """Materialised first batches of a dataset and its transformation chain."""
+    """Materialised first batches of a dataset (`batches`: first iteration, `second`: a second
+    iteration of the same dataset object, i.e. the next epoch) and its transformation chain.
+
+    `ops`, `element_spec` and `cardinality` are computed by whoever sampled the dataset (in
+    sandboxed grading: the student process, which can patch the code that computes them). They
+    are for display only: checks score on the materialised batches, never on these claims.
+    """
 
     batches: list[tuple[np.ndarray, ...]]
     ops: list[str] = field(default_factory=list)
     element_spec: str = ""
     cardinality: int = -2
+    second: list[tuple[np.ndarray, ...]] = field(default_factory=list)
 
     def has_op(self, name: str) -> bool:
         return any(op.lower() == name.lower() for op in self.ops)
@@ -73,21 +81,25 @@ def dataset_ops(ds: Any) -> list[str]:
 
 
 def sample_dataset(obj: Any, max_batches: int = 2) -> DatasetSample:
-    """Materialise up to `max_batches` elements of a dataset (or pass a DatasetSample through)."""
+    """Materialise up to `max_batches` elements of two iterations of a dataset (or pass a
+    DatasetSample through)."""
     if isinstance(obj, DatasetSample):
-        return DatasetSample(obj.batches[:max_batches], obj.ops, obj.element_spec, obj.cardinality)
+        return DatasetSample(obj.batches[:max_batches], obj.ops, obj.element_spec, obj.cardinality,
+                             obj.second[:max_batches])
     import tensorflow as tf
 
     if not isinstance(obj, tf.data.Dataset):
         raise TypeError(f"expected a tf.data.Dataset, got {type(obj).__name__}")
-    batches = []
-    for element in obj.take(max_batches):
-        batches.append(tuple(to_numpy(t) for t in _flatten(element)))
+    epochs: list[list[tuple[Any, ...]]] = [[], []]
+    for batches in epochs:  # each `take` iterates afresh: a reshuffling dataset reshuffles
+        for element in obj.take(max_batches):
+            batches.append(tuple(to_numpy(t) for t in _flatten(element)))
+    batches, second = epochs
     try:
         card = int(obj.cardinality().numpy())
     except Exception:  # noqa: BLE001
         card = -2
-    return DatasetSample(batches, dataset_ops(obj), str(obj.element_spec), card)
+    return DatasetSample(batches, dataset_ops(obj), str(obj.element_spec), card, second)
 
 
 def _flatten(element: Any) -> tuple[Any, ...]:

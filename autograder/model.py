@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-Status = Literal["passed", "wrong", "not_implemented", "error"]
+Status = Literal["passed", "wrong", "not_implemented", "error", "not_assessable"]
 PictureKind = Literal["heatmap", "augmentation", "png"]
 
 

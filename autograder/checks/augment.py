@@ -12,7 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checks.base import call_student, failed, passed, skipped
+from autograder.checks.base import (
+    call_student,
+    failed,
+    finite,
+    passed,
+    skipped,
+    substance_required,
+)
 from autograder.exchange import as_model, to_numpy
 from autograder.messages import DEFAULT_LANG
 from autograder.model import CheckResult, Picture
@@ -92,6 +99,9 @@ def _preview(model: Any, n: int = 7) -> np.ndarray | None:
         return None
 
 
+# identity at inference and the 0..255 range hold for an empty Sequential: they count only next
+# to the layer kinds or the randomness in training (base.substance_required)
+@substance_required("augment_returns", "augment_inference", "augment_range")
 def check_augmentation(make_augmentation: Callable | None, *,
                        required: tuple[str, ...] | list[str] = ("flip", "rotation", "zoom"),
                        lang: str = DEFAULT_LANG, seed: int = 0, func: str = "make_augmentation",
@@ -127,6 +137,7 @@ def check_augmentation(make_augmentation: Callable | None, *,
                    failed(CAT, "augment_inference", lang, diff=diff))
     changed = shapes_ok and any(not np.allclose(train[0], t, atol=1e-3) for t in train[1:])
     changed = changed and any(not np.allclose(t, x, atol=1e-3) for t in train)
+    changed = changed and finite(*outs)  # NaN differs from everything: it is not randomness
     results.append(passed(CAT, "augment_training", lang) if changed else
                    failed(CAT, "augment_training", lang))
     preview = _preview(model) if shapes_ok else None

@@ -3,16 +3,25 @@
 - `call_student(fn, func, check, lang, *args)` -> (value, None) or (None, failing result);
 - `failed(catalog, name, lang, key, **values)` / `passed(...)`: results whose messages and hints
   come from the `autograder/messages/<catalog>.toml` entries;
-- `skipped(names, cause)` / `skipped_after(name, cause)`: dependent checks that could not run.
+- `skipped(names, cause)` / `skipped_after(name, cause)`: dependent checks that could not run;
+- `not_assessable(catalog, name, lang, key)`: a property that cannot be assessed because the
+  answer is degenerate for it (nothing was mixed, the map is constant, the output ignores the
+  seed...): 0 points, status "not_assessable", a message saying why and no diagnosis;
+- `substance_required(form)`: a decorator for check functions: the checks in `form` (right
+  type / shape / keys, determinism) hold for any well-formed null answer, so they earn credit only
+  when some other property of the same answer passed; otherwise they become not_assessable;
+- `finite(*values)`: True when every number in the values is finite (NaN/inf never pass a
+  tolerance comparison: write `not finite(x) or abs(x - y) > tol` forms through it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from autograder.errors import StudentCodeError
-from autograder.messages import catalog, msg
+from autograder.messages import DEFAULT_LANG, catalog, msg
 from autograder.model import CheckResult
 
 
@@ -128,3 +137,51 @@ def _plain(v: Any) -> bool:
     if isinstance(v, np.ndarray):
         return v.size <= 64
     return isinstance(v, (int, float, str, bool, list, tuple, type(None), np.generic))
+
+
+def not_assessable(cat: str, name: str, lang: str, key: str | None = None,
+                   **values: Any) -> CheckResult:
+    """Result for a property the answer is degenerate for (cannot be assessed): 0 points,
+    status "not_assessable", message `cat:key` (default `<name>_degenerate`) saying why."""
+    result = failed(cat, name, lang, key or f"{name}_degenerate", hint_key="", **values)
+    result.status = "not_assessable"
+    return result
+
+
+def substance_required(*form: str) -> Callable[[Callable[..., list[CheckResult]]],
+                                               Callable[..., list[CheckResult]]]:
+    """Decorate a check function: when none of its results outside `form` passed, the passed
+    `form` results score 0 as not_assessable (common:form_only). The right form alone (type,
+    shape, keys, determinism) earns nothing; it counts alongside a property of substance."""
+    names = frozenset(form)
+
+    def wrap(check: Callable[..., list[CheckResult]]) -> Callable[..., list[CheckResult]]:
+        @functools.wraps(check)
+        def gated(*args: Any, **kwargs: Any) -> list[CheckResult]:
+            return require_substance(check(*args, **kwargs), names,
+                                     kwargs.get("lang", DEFAULT_LANG))
+        return gated
+    return wrap
+
+
+def require_substance(results: list[CheckResult], form: Collection[str],
+                      lang: str) -> list[CheckResult]:
+    """`results` with the passed `form` checks turned not_assessable when nothing else passed."""
+    if any(r.passed for r in results if r.name not in form):
+        return results
+    return [not_assessable("common", r.name, lang, "form_only", check=r.name)
+            if r.passed else r for r in results]
+
+
+def finite(*values: Any) -> bool:
+    """True when every value (number, array, nested list) holds only finite numbers."""
+    import numpy as np
+
+    for v in values:
+        try:
+            arr = np.asarray(v, dtype=np.float64)
+        except (TypeError, ValueError):
+            return False
+        if not np.isfinite(arr).all():
+            return False
+    return True

@@ -4,6 +4,11 @@ Runs in the data mode of the grading profile (tfds mock data under `ci`), so it 
 Verifies: a dataset of (image, label) pairs, unbatched images of shape (*image_size, 3), dtype
 uint8/float, values in 0..255 and not rescaled to [0, 1], integer scalar labels in [0, K), and
 `limit` honoured exactly for two different limits (a hard-coded take(n) fails).
+
+Counts come from the elements actually materialised (never from a cardinality the student
+process reports). A dataset of constant images (zeros, one grey level) is not a set of photos:
+its range cannot be assessed, and the form checks (pairs, shape, labels, limit) earn no credit
+(`base.require_substance`).
 """
 
 from __future__ import annotations
@@ -13,7 +18,13 @@ from typing import Any
 import numpy as np
 
 from autograder import exchange
-from autograder.checks.base import call_student, skipped_after
+from autograder.checks.base import (
+    call_student,
+    finite,
+    not_assessable,
+    require_substance,
+    skipped_after,
+)
 from autograder.messages import DEFAULT_LANG, msg
 from autograder.model import CheckResult
 
@@ -22,12 +33,12 @@ CHECKS = ("load_data_pairs", "load_data_shape", "load_data_range", "load_data_la
 
 
 def _count(sample: exchange.DatasetSample) -> int:
-    """Number of elements: the dataset's cardinality when known, else the materialised count.
+    """Number of elements actually materialised (never the cardinality the dataset claims).
 
     Limits stay below the sandbox's materialisation cap (4 elements), so limit + 1 elements are
     always visible when the limit is ignored.
     """
-    return int(sample.cardinality) if sample.cardinality >= 0 else len(sample.batches)
+    return len(sample.batches)
 
 
 def check_load_data(load_data: Any, *, num_classes: int = 102, image_size=(64, 64),
@@ -77,6 +88,12 @@ def check_load_data(load_data: Any, *, num_classes: int = 102, image_size=(64, 6
     if not all(img.dtype == np.uint8 or np.issubdtype(img.dtype, np.floating) for img in images):
         results.append(CheckResult.fail("load_data_range", msg("data", "dtype", lang, found=kinds),
                                         msg("data", "range_hint", lang), found=kinds))
+    elif not all(finite(img) for img in images):
+        results.append(CheckResult.fail("load_data_range", msg("common", "not_finite", lang,
+                                                               func="load_data")))
+    elif all(float(img.max()) - float(img.min()) <= 1e-6 for img in images):
+        results.append(not_assessable("data", "load_data_range", lang, "constant_images",
+                                      value=float(images[0].flat[0])))
     else:
         lo = float(min(img.min() for img in images))
         hi = float(max(img.max() for img in images))
@@ -105,4 +122,6 @@ def check_load_data(load_data: Any, *, num_classes: int = 102, image_size=(64, 6
             msg("data", "limit_hint", lang), found=found, expected=limit))
     else:
         results.append(CheckResult.ok("load_data_limit"))
+    if all(float(img.max()) - float(img.min()) <= 1e-6 for img in images):
+        return require_substance(results, CHECKS, lang)  # no photo: nothing counts
     return results

@@ -26,7 +26,12 @@ import numpy as np
 
 from autograder.checks import _explain_models as km
 from autograder.checks import references
-from autograder.checks.base import call_student, skipped_after
+from autograder.checks.base import (
+    call_student,
+    not_assessable,
+    skipped_after,
+    substance_required,
+)
 from autograder.exchange import to_numpy
 from autograder.messages import DEFAULT_LANG, msg
 from autograder.model import CheckResult, Picture
@@ -59,6 +64,9 @@ GRADCAM_PP = _Method("gradcampp", "make_gradcam_plus_plus_heatmap", True)
 IG_FUNC = "integrated_gradients"
 
 
+# Properties a noise map or a class-independent map satisfies earn credit only next to a
+# localisation / reference / nested / Grad-CAM++ property (base.substance_required).
+@substance_required("gradcam_contract", "gradcam_top_class", "gradcam_randomization")
 def check_gradcam(fn: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, seed: int = 0,
                   backbone_name: str = "backbone", **_: Any) -> list[CheckResult]:
     """All Grad-CAM checks on `make_gradcam_heatmap`.
@@ -69,6 +77,10 @@ def check_gradcam(fn: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, se
     return _check_cam(fn, GRADCAM, lang, seed, backbone_name)
 
 
+# "highlights the blob Grad-CAM misses" holds for any map bright over the image's blobs (the
+# mean of the image channels): it refines a class-activation map, so it counts like the form
+@substance_required("gradcampp_contract", "gradcampp_top_class", "gradcampp_randomization",
+                    "gradcampp_vs_gradcam")
 def check_gradcam_plus_plus(fn: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, seed: int = 0,
                             backbone_name: str = "backbone", **_: Any) -> list[CheckResult]:
     """All Grad-CAM++ checks on `make_gradcam_plus_plus_heatmap` (Grad-CAM's plus `vs_gradcam`)."""
@@ -371,6 +383,7 @@ def _plus_plus_differs(fn, lang: str) -> CheckResult:
 # ------------------------------------------------------------------------------ IG
 
 
+@substance_required("ig_contract", "ig_ignored_input")  # all-zero attributions ignore everything
 def check_integrated_gradients(fn: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, seed: int = 0,
                                m_steps: int = 50, **_: Any) -> list[CheckResult]:
     """All Integrated Gradients checks on `integrated_gradients` (m_steps >= 50 is enforced)."""
@@ -469,6 +482,8 @@ def _ig_ignored(attr: np.ndarray, mask: np.ndarray, lang: str) -> CheckResult:
     check = "ig_ignored_input"
     found = float(np.abs(attr[mask]).max())
     scale = float(np.abs(attr[~mask]).max())
+    if scale <= 1e-12:
+        return not_assessable(CAT, check, lang, "ig_ignored_degenerate")
     if found > IG_IGNORED_TOL * max(scale, 1e-12):
         return CheckResult.fail(check, msg(CAT, "ig_ignored", lang, n=int(mask.sum()), found=found,
                                            scale=scale), msg(CAT, "hint_ig_ignored", lang),

@@ -37,7 +37,14 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checks.base import call_student, failed, passed, skipped
+from autograder.checks.base import (
+    call_student,
+    failed,
+    finite,
+    passed,
+    skipped,
+    substance_required,
+)
 from autograder.exchange import as_model, to_numpy
 from autograder.messages import DEFAULT_LANG, msg
 from autograder.model import CheckResult
@@ -106,6 +113,7 @@ def _softmax_predict(model: Any, images: np.ndarray) -> np.ndarray:
     return np.asarray(model(images, training=False), dtype=np.float64)
 
 
+@substance_required("tta_shape", "tta_probabilities")  # any softmax output is a distribution
 def check_tta(tta_predict: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, seed: int = 0,
               num_classes: int = 5, **_: Any) -> list[CheckResult]:
     """TTA returns per-row probability distributions averaging original + horizontal flip."""
@@ -209,6 +217,7 @@ def _scalar(value: Any) -> float | None:
     return float(arr) if arr.size == 1 else None
 
 
+@substance_required("metrics_keys")
 def check_classification_metrics(classification_metrics: Callable[..., Any] | None, *,
                                  lang: str = DEFAULT_LANG, seed: int = 0, num_classes: int = 5,
                                  **_: Any) -> list[CheckResult]:
@@ -293,6 +302,7 @@ def topk_case(seed: int, batch: int = 6, num_classes: int = 12) -> np.ndarray:
     return probs.astype("float32")
 
 
+@substance_required("topk_shape")
 def check_top_k(top_k: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, seed: int = 0,
                 **_: Any) -> list[CheckResult]:
     """(indices, probabilities) of the k largest per row, sorted decreasing; k=5 default and 3."""
@@ -321,6 +331,9 @@ def _check_topk_value(value: Any, probs: np.ndarray, k: int, lang: str) -> list[
         return _failed_first(TOPK_CHECKS, failed(CATALOG, "topk_shape", lang, "topk_shape",
                                                  hint_key="topk_hint", k=k,
                                                  expected=str((batch, k)), found=str(found)))
+    if not finite(idx, vals):
+        return _failed_first(TOPK_CHECKS, failed(CATALOG, "topk_shape", lang, "not_finite",
+                                                 hint_key="", func="top_k"))
     if np.any(np.abs(idx - np.round(idx)) > 0) or idx.min() < 0 or idx.max() >= probs.shape[1]:
         swapped = np.all(np.abs(vals - np.round(vals)) == 0)
         key = "topk_swapped" if swapped else "topk_indices"
@@ -378,6 +391,7 @@ def embeddings_model(num_classes: int = 5, dim: int = 8, size: int = 16, seed: i
     return model, backbone
 
 
+@substance_required("embeddings_shape")
 def check_embeddings(extract_embeddings: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG,
                      seed: int = 0, **_: Any) -> list[CheckResult]:
     """[N, D] backbone GAP features, equal to the checker's own GAP(backbone(images))."""
@@ -443,6 +457,7 @@ def expected_sweep(learning_rates: Sequence[float]) -> dict[float, float]:
     return {float(lr): max(fake_train_fn(lr)["val_accuracy"]) for lr in learning_rates}
 
 
+@substance_required("lr_sweep_keys")
 def check_lr_sweep(lr_sweep: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, seed: int = 0,
                    **_: Any) -> list[CheckResult]:
     """lr_sweep(lrs, fake_train_fn) == {lr: max(val_accuracy)} for each lr."""
@@ -473,7 +488,7 @@ def check_lr_sweep(lr_sweep: Callable[..., Any] | None, *, lang: str = DEFAULT_L
     for lr, best in expected.items():
         got = next(v for f, v in found.items() if np.isclose(lr, f, rtol=1e-6))
         got_f = _scalar(got)
-        if got_f is None or abs(got_f - best) > 1e-6:
+        if got_f is None or not finite(got_f) or abs(got_f - best) > 1e-6:
             wrong.append((lr, best, got_f))
     if not wrong:
         results.append(passed(CATALOG, "lr_sweep_best", lang, "ok"))

@@ -16,6 +16,13 @@ pass), conditioned on min(l, 1-l) >= 1e-4 because a sample mixed with itself (wh
 (one value per batch for per-batch lambda). It rejects when p < 1e-4: under a correct sampler
 the p-value is uniform, so the false-rejection rate is at most 1e-4 per run (and runs are
 seeded, so a given student always gets the same verdict).
+
+No credit for doing nothing (issue 17): a sample is "really mixed" only when both of its sources
+contribute (Mixup: min(lambda, 1 - lambda) > MIXED_MIN; CutMix: 0 < pasted area < 1), so the
+identity (lambda = 1) or a permutation of the batch (lambda = 0, area = 1) mixes nothing. Image
+and label consistency earn credit only when some sample was really mixed (else not assessable);
+the seed check only when the output depends on the seed; `*_returns` and `*_seed` only next to
+a property of substance (`base.substance_required`).
 """
 
 from __future__ import annotations
@@ -27,7 +34,14 @@ from typing import Any
 
 import numpy as np
 
-from autograder.checks.base import call_student, failed, passed, skipped
+from autograder.checks.base import (
+    call_student,
+    failed,
+    not_assessable,
+    passed,
+    skipped,
+    substance_required,
+)
 from autograder.exchange import to_numpy
 from autograder.messages import DEFAULT_LANG
 from autograder.model import CheckResult
@@ -41,6 +55,7 @@ P_REJECT = 1e-4          # KS rejection level = documented false-rejection rate
 EPS_FOLD = 1e-4          # folded lambdas below this are treated as "not mixed"
 W_TOL = 2e-3             # tolerance on recovered Mixup weights
 LABEL_TOL = 5e-3         # tolerance on label entries
+MIXED_MIN = 1e-3         # both sources of a really mixed sample weigh more than this
 PIXEL_TOL = 1e-3         # CutMix: a pixel "comes from" sample k if all channels match this close
 
 
@@ -83,6 +98,7 @@ def _call(fn: Callable | None, func: str, check: str, lang: str, images: np.ndar
 class _MixupDraws:
     own: list[np.ndarray] = field(default_factory=list)      # lambda_i per sample, per call
     mixed: list[np.ndarray] = field(default_factory=list)    # really mixed with another sample
+    checked_mixed: int = 0    # really mixed samples whose images and labels were consistent
     image_bad: tuple | None = None
     label_bad: tuple | None = None
 
@@ -113,7 +129,9 @@ def _mixup_analyse(out_x, out_y, images, labels, inv, draws: _MixupDraws) -> Non
         i = int(np.flatnonzero(~lab_ok)[0])
         draws.label_bad = (i, float(own[i]), float(out_y[i, cls[i]]), float(out_y[i].sum()))
     draws.own.append(np.clip(own, 0.0, 1.0))
-    draws.mixed.append((partner != np.arange(b)) & (own < 1.0 - 1e-3) & (np.abs(pw) > 1e-3))
+    mixed = (partner != np.arange(b)) & (np.minimum(own, pw) > MIXED_MIN)
+    draws.mixed.append(mixed)
+    draws.checked_mixed += int((mixed & ok & lab_ok).sum())
 
 
 def _folded_cdf(alpha: float) -> Callable[[np.ndarray], np.ndarray]:
@@ -133,6 +151,7 @@ def _unique_folded(own_per_call: list[np.ndarray]) -> np.ndarray:
     return np.asarray(values)
 
 
+@substance_required("mixup_returns", "mixup_seed")
 def check_mixup(mixup: Callable | None, *, alpha: float = 0.2, lang: str = DEFAULT_LANG, seed: int = 0,
                 batch_size: int = 24, image_shape: tuple[int, int, int] = (8, 8, 3),
                 calls: int = 12, min_draws: int = 40, max_calls: int = 64,
@@ -159,15 +178,20 @@ def check_mixup(mixup: Callable | None, *, alpha: float = 0.2, lang: str = DEFAU
             return [*results, bad, *skipped(MIXUP_CHECKS[2:], bad)]
         _mixup_analyse(*out, images, labels, inv, draws)
         k += 1
+    nothing_mixed = not any(m.any() for m in draws.mixed)
     if draws.image_bad:
         i, own, pw, others, resid = draws.image_bad
         results.append(failed(CAT, "mixup_images", lang, i=i, own=own, partner=pw,
                               others=others, resid=resid))
+    elif nothing_mixed:
+        results.append(not_assessable(CAT, "mixup_images", lang, "nothing_mixed", calls=k))
     else:
         results.append(passed(CAT, "mixup_images", lang, calls=k))
     if draws.label_bad:
         i, own, lab, total = draws.label_bad
         results.append(failed(CAT, "mixup_labels", lang, i=i, own=own, found=lab, total=total))
+    elif draws.checked_mixed == 0:
+        results.append(not_assessable(CAT, "mixup_labels", lang, "nothing_mixed", calls=k))
     else:
         results.append(passed(CAT, "mixup_labels", lang))
     if draws.image_bad:
@@ -208,15 +232,21 @@ def _mixup_distribution(draws: _MixupDraws, alpha: float, lang: str) -> CheckRes
 
 
 def _seed_check(fn, func, check, lang, images, labels, alpha, seed) -> CheckResult:
-    a, bad = _call(fn, func, check, lang, images, labels, alpha, seed)
-    if bad is not None:
-        return bad
-    b, bad = _call(fn, func, check, lang, images, labels, alpha, seed)
-    if bad is not None:
-        return bad
-    same = np.allclose(a[0], b[0], atol=1e-4) and np.allclose(a[1], b[1], atol=1e-5)
-    if not same:
+    """Same seed -> same output; assessable only when another seed gives another output."""
+    outs = []
+    for s in (seed, seed, seed + 1):
+        out, bad = _call(fn, func, check, lang, images, labels, alpha, s)
+        if bad is not None:
+            return bad
+        outs.append(out)
+
+    def same(a, b) -> bool:
+        return bool(np.allclose(a[0], b[0], atol=1e-4) and np.allclose(a[1], b[1], atol=1e-5))
+
+    if not same(outs[0], outs[1]):
         return failed(CAT, check, lang, "seed", func=func, seed=seed)
+    if same(outs[0], outs[2]):
+        return not_assessable(CAT, check, lang, "seed_degenerate", func=func, seed=seed)
     return passed(CAT, check, lang)
 
 
@@ -225,6 +255,7 @@ def _seed_check(fn, func, check, lang, images, labels, alpha, seed) -> CheckResu
 @dataclass
 class _CutmixDraws:
     areas: list[float] = field(default_factory=list)
+    checked_mixed: int = 0    # samples with 0 < area < 1 whose labels were consistent
     image_bad: tuple | None = None
     label_bad: tuple | None = None
 
@@ -272,6 +303,7 @@ def _cutmix_analyse(out_x, out_y, images, labels, draws: _CutmixDraws, tol: floa
             initial=0.0) > LABEL_TOL or abs(y.sum() - 1.0) > LABEL_TOL)
         if bad and draws.label_bad is None:
             draws.label_bad = (o, area, float(y[cls[j]]) if j != o else 0.0, float(y.sum()))
+        draws.checked_mixed += int(not bad and 0.0 < area < 1.0)
 
 
 @cache
@@ -291,6 +323,7 @@ def _reference_area_means(alpha: float, h: int, w: int) -> tuple[float, float]:
     return min(paper, keras_like), max(paper, keras_like)
 
 
+@substance_required("cutmix_returns", "cutmix_seed")
 def check_cutmix(cutmix: Callable | None, *, alpha: float = 1.0, lang: str = DEFAULT_LANG, seed: int = 0,
                  batch_size: int = 16, image_shape: tuple[int, int, int] = (32, 32, 3),
                  calls: int = 8, func: str = "cutmix", **_: Any) -> list[CheckResult]:
@@ -317,22 +350,27 @@ def check_cutmix(cutmix: Callable | None, *, alpha: float = 1.0, lang: str = DEF
         if bad is not None:
             return [*results, bad, *skipped(CUTMIX_CHECKS[2:], bad)]
         _cutmix_analyse(*out, images, labels, draws, tol)
+    really_mixed = [a for a in draws.areas if 0.0 < a < 1.0]
     if draws.image_bad:
         kind, o, info = draws.image_bad
         results.append(failed(CAT, "cutmix_images", lang, f"cutmix_{kind}", i=o, **info))
+    elif not really_mixed:
+        results.append(not_assessable(CAT, "cutmix_images", lang, "nothing_mixed", calls=calls))
     else:
         results.append(passed(CAT, "cutmix_images", lang))
     if draws.label_bad:
         o, area, found, total = draws.label_bad
         results.append(failed(CAT, "cutmix_labels", lang, i=o, area=area, found=found,
                               total=total, tol=tol))
+    elif draws.checked_mixed == 0:
+        results.append(not_assessable(CAT, "cutmix_labels", lang, "nothing_mixed", calls=calls))
     else:
         results.append(passed(CAT, "cutmix_labels", lang))
     if draws.image_bad:
         results.extend(skipped(["cutmix_mixes", "cutmix_distribution"], results[1]))
     else:
         areas = np.asarray(draws.areas)
-        share = float((areas > 0).mean())
+        share = float(((areas > 0) & (areas < 1)).mean())
         results.append(failed(CAT, "cutmix_mixes", lang, share=share, need=0.3)
                        if share < 0.3 else passed(CAT, "cutmix_mixes", lang, share=share))
         lo, hi = _reference_area_means(float(alpha), h, w)

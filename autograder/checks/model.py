@@ -16,7 +16,7 @@ import numpy as np
 
 from autograder.backbones import BACKBONES
 from autograder.checks.augment import iter_layers
-from autograder.checks.base import call_student, failed, passed, skipped
+from autograder.checks.base import call_student, failed, passed, require_substance, skipped
 from autograder.exchange import as_model
 from autograder.messages import DEFAULT_LANG
 from autograder.model import CheckResult
@@ -108,6 +108,11 @@ def check_model(build_model: Callable | None, *, backbone: str = "resnet50",
         results.append(passed(CAT, "model_params", lang, found=count))
     else:
         results.append(failed(CAT, "model_params", lang, found=count, expected=expected_params))
+    if kind is None and not results[-1].passed:
+        # no backbone at all (Flatten + Dense, a head on the raw image, a model ignoring its
+        # input): a trainable head, a compile call or the right head are the form of a model,
+        # not the assignment's; they count only next to a recognised backbone
+        return require_substance(results, CHECKS, lang)
     return results
 
 
@@ -164,7 +169,8 @@ def _head(model, nested, head, k, dropout, image_size, lang) -> CheckResult:
             probe = np.asarray(model(np.zeros((1, *image_size, 3), "float32"), training=False))
         except Exception:  # noqa: BLE001 - a student layer may fail on the forward pass
             probe = np.zeros(0)
-        if probe.shape != (1, k) or abs(float(probe.sum()) - 1.0) > 1e-3:
+        if probe.shape != (1, k) or not np.isfinite(probe).all() or abs(
+                float(probe.sum()) - 1.0) > 1e-3:
             problems.append("softmax")
     if problems:
         return failed(CAT, "model_head", lang, problems=problems, layers=types, units=units,

@@ -6,6 +6,16 @@ compared with every candidate preprocessing (none / EfficientNet pass-through, R
 identifies the preprocessing actually applied and, by nearest match, the order of the samples.
 Covers UT3-10 (`make_baseline_pipeline`, `make_augmented_pipeline`: sparse labels, ResNet50) and
 Práctica 10x (`make_pipeline(..., num_classes, mix)`: one-hot labels, EfficientNetB0).
+
+Facts come from behaviour only (never from the op chain, element_spec or cardinality the
+student process reports about itself): training shuffles when two successive iterations
+(epochs) of the same training dataset hold the same examples in different orders, examples
+recognised by their preprocessed image or, when augmentation hides it, by their label.
+Prefetching cannot be observed in the batches, so it is not scored.
+
+No credit for doing nothing (issue 17): what `ds.batch(batch_size)` already satisfies (a
+dataset of batches, the evaluation order, sparse labels, the "none" preprocessing of
+EfficientNet) counts only next to a property that takes work (`base.require_substance`).
 """
 
 from __future__ import annotations
@@ -16,14 +26,22 @@ from typing import Any
 import numpy as np
 
 from autograder.backbones import BACKBONES
-from autograder.checks.base import call_student, failed, passed, skipped
+from autograder.checks.base import (
+    call_student,
+    failed,
+    finite,
+    not_assessable,
+    passed,
+    require_substance,
+    skipped,
+)
 from autograder.exchange import array_dataset, sample_dataset
 from autograder.messages import DEFAULT_LANG
 from autograder.model import CheckResult
 
 CAT = "pipeline"
 CHECKS = ["pipeline_returns", "pipeline_batch", "pipeline_labels", "pipeline_preprocessing",
-          "pipeline_order", "pipeline_train_shuffle", "pipeline_prefetch"]
+          "pipeline_order", "pipeline_train_shuffle"]
 EXPECTED = {b.name: b.preprocessing for b in BACKBONES.values()}
 _CAFFE_MEAN = np.array([103.939, 116.779, 123.68])
 _TORCH_MEAN, _TORCH_STD = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
@@ -101,8 +119,8 @@ def check_pipeline(make_pipeline: Callable | None, *, backbone: str = "resnet50"
                    pipeline_kwargs: dict[str, Any] | None = None, lang: str = DEFAULT_LANG,
                    seed: int = 0, func: str = "make_pipeline", **_: Any) -> list[CheckResult]:
     """Check a training/evaluation pipeline. Results: pipeline_returns, pipeline_batch,
-    pipeline_labels, pipeline_preprocessing, pipeline_order, pipeline_train_shuffle,
-    pipeline_prefetch, plus pipeline_augment when `augmented` and pipeline_mix when `mix`.
+    pipeline_labels, pipeline_preprocessing, pipeline_order, pipeline_train_shuffle, plus
+    pipeline_augment when `augmented` and pipeline_mix when `mix`.
 
     `num_classes=` is passed to the student when `pass_num_classes` (default: one-hot
     encoding, the Práctica 10x signature); `mix` is passed only for the training call.
@@ -121,14 +139,18 @@ def check_pipeline(make_pipeline: Callable | None, *, backbone: str = "resnet50"
     if pass_num_classes if pass_num_classes is not None else label_encoding == "onehot":
         kw["num_classes"] = num_classes
     train_kw = dict(kw, training=True, **({"mix": mix} if mix else {}))
+    calls = [dict(kw, training=False), dict(kw, training=False), train_kw]
+    if mix:  # mixed labels hide which example is where: observe the order without mixing
+        calls.append(dict(kw, training=True))
     samples = []
-    for kwargs in (dict(kw, training=False), dict(kw, training=False), train_kw):
+    for kwargs in calls:
         s, bad = _run(make_pipeline, func, "pipeline_returns", lang,
                       array_dataset(source, labels), n_batches, **kwargs)
         if bad is not None:
             return [bad, *skipped(names[1:], bad)]
         samples.append(s)
-    ev, ev2, tr = samples
+    ev, ev2, tr = samples[:3]
+    plain_tr = samples[-1]
     results = [passed(CAT, "pipeline_returns", lang)]
     x_ev, y_ev, x_tr, y_tr = _concat(ev, 0), _concat(ev, 1), _concat(tr, 0), _concat(tr, 1)
 
@@ -142,45 +164,87 @@ def check_pipeline(make_pipeline: Callable | None, *, backbone: str = "resnet50"
     # preprocessing + order (evaluation)
     name, order = identify(x_ev, source) if ok else (None, None)
     expected = EXPECTED.get(backbone, "none")
-    if name is None:
-        results.append(failed(CAT, "pipeline_preprocessing", lang, "preprocessing_unknown",
-                              backbone=backbone, expected=expected))
-    elif name != expected:
-        key = ("preprocessing_twice" if "+" in name else
-               "preprocessing_none" if name == "none" else "preprocessing_wrong")
-        results.append(failed(CAT, "pipeline_preprocessing", lang, key, backbone=backbone,
-                              found=name, expected=expected))
-    else:
-        results.append(passed(CAT, "pipeline_preprocessing", lang, found=name))
-    same_twice = len(x_ev) == len(_concat(ev2, 0)) and np.allclose(x_ev, _concat(ev2, 0))
-    if order is not None and same_twice and (order == np.arange(len(order))).all():
-        results.append(passed(CAT, "pipeline_order", lang))
-    elif order is None and same_twice:
-        results.append(skipped(["pipeline_order"], results[-1])[0])
-    else:
-        results.append(failed(CAT, "pipeline_order", lang))
+    results.extend(_evaluation(x_ev, _concat(ev2, 0), name, order, backbone, expected, lang))
 
-    # shuffle in training; labels (encoding, and that they travel with their images); prefetch
+    # labels (encoding, and that they travel with their images); shuffle in training
     tr_match = _matches(x_tr, source, name) if name and ok else None
-    if tr.has_op("Shuffle"):
-        shuffled = True
-    elif tr_match is not None and (tr_match >= 0).all():
-        shuffled = not (tr_match == np.arange(len(x_tr))).all()
-    else:  # augmented or mixed images: only the op chain can tell
-        shuffled = False
+    known = tr_match[tr_match >= 0] if tr_match is not None else np.zeros(0, int)
+    repeated = len(np.unique(known)) < len(known)  # an example twice in the first epoch
     results.insert(2, _labels(y_ev, y_tr, labels, order, label_encoding, num_classes, tr_match,
-                              mix or tr.has_op("Repeat"), lang))
-    results.append(passed(CAT, "pipeline_train_shuffle", lang) if shuffled else
-                   failed(CAT, "pipeline_train_shuffle", lang, ops=tr.ops))
-    missing = [which for which, s in (("eval", ev), ("train", tr)) if not s.has_op("Prefetch")]
-    results.append(failed(CAT, "pipeline_prefetch", lang, where=missing, ops=tr.ops)
-                   if missing else passed(CAT, "pipeline_prefetch", lang))
+                              bool(mix) or repeated, lang))
+    results.append(_shuffle(plain_tr, source, labels, name if ok else None, lang))
 
     if augmented:
         results.append(_augment(x_ev, x_tr, source, name, ok, lang))
     if mix:
         results.append(_mix(y_ev, y_tr, num_classes, lang))
-    return results
+    form = {"pipeline_returns", "pipeline_batch", "pipeline_order"}
+    form |= {"pipeline_labels"} if label_encoding != "onehot" else set()
+    form |= {"pipeline_preprocessing"} if expected == "none" else set()
+    return require_substance(results, form, lang)
+
+
+def _evaluation(x_ev, x_ev2, name, order, backbone, expected, lang) -> list[CheckResult]:
+    """pipeline_preprocessing (the identified preprocessing is the backbone's) and
+    pipeline_order (evaluation keeps the source order and is deterministic)."""
+    if name is None:
+        prep = failed(CAT, "pipeline_preprocessing", lang, "preprocessing_unknown",
+                      backbone=backbone, expected=expected)
+    elif name != expected:
+        key = ("preprocessing_twice" if "+" in name else
+               "preprocessing_none" if name == "none" else "preprocessing_wrong")
+        prep = failed(CAT, "pipeline_preprocessing", lang, key, backbone=backbone,
+                      found=name, expected=expected)
+    else:
+        prep = passed(CAT, "pipeline_preprocessing", lang, found=name)
+    same_twice = len(x_ev) == len(x_ev2) and np.allclose(x_ev, x_ev2)
+    if order is not None and same_twice and (order == np.arange(len(order))).all():
+        return [prep, passed(CAT, "pipeline_order", lang)]
+    if order is None and same_twice:
+        return [prep, skipped(["pipeline_order"], prep)[0]]
+    return [prep, failed(CAT, "pipeline_order", lang)]
+
+
+def _order_keys(batches, source: np.ndarray, labels: np.ndarray,
+                name: str | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """(key of each position of one iteration, the keys in source order): the source index when
+    every preprocessed image is recognised, else the hard label (augmentation hides the image);
+    None when neither can tell (soft labels, a single class, non-finite values)."""
+    if not batches or any(len(b) < 2 for b in batches):
+        return None
+    x = np.concatenate([np.asarray(b[0]) for b in batches])
+    y = np.concatenate([np.asarray(b[1]) for b in batches]).astype(np.float64)
+    if not (finite(x) and finite(y)):
+        return None
+    if name is not None and x.shape[1:] == source.shape[1:]:
+        ids = _matches(x, source, name)
+        if (ids >= 0).all():
+            return ids, np.arange(len(source))
+    if len(np.unique(labels)) < 2:
+        return None
+    if y.ndim == 2 and y.shape[1] > 1:
+        if not np.allclose(y.max(1), 1.0, atol=1e-6):  # soft labels: mixed examples
+            return None
+        y = y.argmax(1)
+    return y.reshape(-1).astype(np.int64), labels.astype(np.int64)
+
+
+def _shuffle(sample, source, labels, name, lang) -> CheckResult:
+    """Shuffled in training: two iterations (epochs) of the same training dataset hold the same
+    examples in different orders. Examples are told apart by image or by label; with repeated
+    labels two real shuffles give the same label sequence with negligible probability
+    (24 examples in 4 classes: 1 in 10^12)."""
+    first = _order_keys(sample.batches, source, labels, name)
+    second = _order_keys(sample.second, source, labels, name)
+    if first is None or second is None:
+        return not_assessable(CAT, "pipeline_train_shuffle", lang, "shuffle_unknown")
+    (a, ref), (b, _) = first, second
+    if not (np.array_equal(np.sort(a), np.sort(ref)) and np.array_equal(np.sort(b), np.sort(ref))):
+        return not_assessable(CAT, "pipeline_train_shuffle", lang, "shuffle_unknown")
+    if np.array_equal(a, b):
+        key = "pipeline_train_shuffle" if np.array_equal(a, ref) else "shuffle_once"
+        return failed(CAT, "pipeline_train_shuffle", lang, key)
+    return passed(CAT, "pipeline_train_shuffle", lang)
 
 
 def _labels(y_ev, y_tr, labels, order, encoding, k, tr_match, mix, lang) -> CheckResult:
@@ -220,7 +284,7 @@ def _labels(y_ev, y_tr, labels, order, encoding, k, tr_match, mix, lang) -> Chec
 def _augment(x_ev, x_tr, source, name, ok, lang) -> CheckResult:
     if not ok or name is None:
         return failed(CAT, "pipeline_augment", lang, "augment_eval")
-    if (_matches(x_tr, source, name) >= 0).all():
+    if not finite(x_tr) or (_matches(x_tr, source, name) >= 0).all():
         return failed(CAT, "pipeline_augment", lang, "augment_train")
     return passed(CAT, "pipeline_augment", lang)
 

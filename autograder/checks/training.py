@@ -205,6 +205,7 @@ def check_learns(build_model: Callable | None, make_pipeline: Callable | None, *
                    seconds_head=t_end - t_head)
     if elapsed > time_budget_s:
         return [failed(CAT, NAME, lang, "learns_slow", budget=time_budget_s, **details)]
-    if acc < MIN_ACCURACY or not np.isfinite(ratio) or ratio > MAX_LOSS_RATIO:
+    if (acc < MIN_ACCURACY or not np.isfinite(ratio) or not np.isfinite([loss0, loss1]).all()
+            or ratio > MAX_LOSS_RATIO):
         return [failed(CAT, NAME, lang, **details)]
     return [passed(CAT, NAME, lang, **details)]

@@ -223,7 +223,8 @@ class _Encoder:
             s = sample_dataset(v, DATASET_BATCHES)
             return {TAG: "dataset_sample", "ops": [str(o) for o in s.ops],
                     "element_spec": str(s.element_spec)[:10_000], "cardinality": int(s.cardinality),
-                    "batches": [[self.array(x) for x in b] for b in s.batches]}
+                    "batches": [[self.array(x) for x in b] for b in s.batches],
+                    "second": [[self.array(x) for x in b] for b in s.second]}
         if tf is not None and isinstance(v, (tf.Tensor, tf.Variable)):
             return dict(self.array(v.numpy()), scalar=False)
         raise BadReturn(f"unsupported return type {type(v).__module__}.{type(v).__qualname__}")
@@ -303,13 +304,14 @@ def decode_return(tree: Any, blobs: dict[str, bytes]) -> Any:
         if tag == "dataset_sample":
             from autograder.exchange import DatasetSample
 
-            batches = [tuple(dec(x, depth + 1) for x in _list(b)) for b in _list(v.get("batches"))]
-            if not all(isinstance(x, np.ndarray) for b in batches for x in b):
+            batches, second = ([tuple(dec(x, depth + 1) for x in _list(b))
+                                for b in _list(v.get(key, []))] for key in ("batches", "second"))
+            if not all(isinstance(x, np.ndarray) for b in batches + second for x in b):
                 raise BadReturn("malformed dataset sample")
             card = v.get("cardinality", -2)
             return DatasetSample(batches, [str(o)[:100] for o in _list(v.get("ops"))[:64]],
                                  str(v.get("element_spec", ""))[:10_000],
-                                 card if type(card) is int else -2)
+                                 card if type(card) is int else -2, second)
         raise BadReturn(f"unknown value tag {str(tag)[:40]!r}")
 
     return dec(tree)

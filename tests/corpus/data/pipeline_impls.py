@@ -112,10 +112,30 @@ def bad_shuffle_always(ds, batch_size=32, training=True):
     return ds.map(lambda x, y: (resnet_pre(x), y)).prefetch(AUTOTUNE)
 
 
-def bad_no_prefetch(ds, batch_size=32, training=True):
+def ok_no_prefetch(ds, batch_size=32, training=True):
+    """Prefetching cannot be observed in the batches: not scored (issue 11 item 6)."""
     if training:
         ds = ds.shuffle(1000)
     return ds.map(_cast).batch(batch_size).map(lambda x, y: (resnet_pre(x), y))
+
+
+def bad_shuffle_once(ds, batch_size=32, training=True):
+    if training:
+        ds = ds.shuffle(1000, seed=3, reshuffle_each_iteration=False)
+    ds = ds.map(_cast).batch(batch_size)
+    return ds.map(lambda x, y: (resnet_pre(x), y)).prefetch(AUTOTUNE)
+
+
+def bad_no_shuffle_forged_claims(ds, batch_size=32, training=True):
+    """No shuffle, no prefetch, but the sample claims both (what a patched student process
+    sends): the op chain is not evidence."""
+    from autograder.exchange import sample_dataset
+
+    ds = ds.map(_cast).batch(batch_size).map(lambda x, y: (resnet_pre(x), y))
+    s = sample_dataset(ds, 4)
+    s.ops = ["Prefetch", "Map", "Batch", "Map", "Shuffle", "TensorSlices"]
+    s.cardinality = 3
+    return s
 
 
 def bad_no_train_shuffle(ds, batch_size=32, training=True):
