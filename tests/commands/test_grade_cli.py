@@ -297,3 +297,24 @@ def test_validate_lists_failure_lines_not_a_python_list():
     assert problem == ("reference: halve scored 0/1 (failed):\n      halve(4) = 3\n"
                        "      expected 2")
     assert "[" not in problem
+
+
+def test_lms_export_graded_from_the_folder_above_keeps_every_student(tmp_path):
+    """Issue 12.1: PARENT/sub/{bob,carol}/entrega.ipynb were merged into one student `sub`."""
+    write_nb(tmp_path / "sub" / "bob" / "entrega.ipynb", GOOD)
+    write_nb(tmp_path / "sub" / "carol" / "entrega.ipynb", GOOD)
+    write_nb(tmp_path / "other" / "bob" / "entrega.ipynb", GOOD)
+    write_nb(tmp_path / "other" / "dan" / "entrega.ipynb", GOOD)
+    subs = discover([tmp_path], "mini_assignment")
+    assert [(s.student, s.path.parent.name) for s in subs] == [
+        ("carol", "carol"), ("dan", "dan"), ("other_bob", "bob"), ("sub_bob", "bob")]
+
+
+def test_colliding_ids_stop_with_exit_2_naming_both(tmp_path, fake_engine, capsys):
+    """Issue 12.1: two submissions whose ids cannot be told apart are never merged silently."""
+    write_nb(tmp_path / "a" / "ana.ipynb", GOOD)
+    write_nb(tmp_path / "b" / "ana.ipynb", GOOD)
+    assert main(["grade", str(tmp_path / "a"), str(tmp_path / "b"), "-a", str(MINI)]) == 2
+    err = capsys.readouterr().err
+    assert "'ana'" in err and "a/ana.ipynb" in err and "b/ana.ipynb" in err
+    assert fake_engine == []
