@@ -32,7 +32,7 @@ from nbformat import NotebookNode
 
 from autograder.assignment import Assignment
 from autograder.authoring import markers
-from autograder.authoring.bundle import bundle_files
+from autograder.authoring.bundle import bundle_files, missing_test_functions
 from autograder.errors import AutograderError
 from autograder.messages import DEFAULT_LANG
 from autograder.notebook_io import dumps, read_notebook, write_text_atomic
@@ -119,6 +119,11 @@ def build(assignment: Assignment) -> dict[Path, str]:
         raise AutograderError(f"{label}: contract functions not defined in the reference "
                               f"notebook: {', '.join(missing)}")
 
+    absent = missing_test_functions(assignment)
+    if absent:
+        suite = assignment.tests_dir / f"test_{name}.py"
+        raise AutograderError(f"{suite}: no function {', '.join(absent)} for the [[tests]] of "
+                              f"{assignment.directory / 'assignment.toml'}")
     template = _build_template(assignment, ref, label)
     _verify_template(assignment, ref, template, ref_defs, label)
     source = _build_source(assignment, ref, defined_in, label)

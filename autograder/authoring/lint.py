@@ -8,6 +8,7 @@ index (0-based, as in nbformat), line (1-based) and enclosing function:
 - `not_implemented`: `raise NotImplementedError` still present, once per function;
   (findings within a cell are sorted by line)
 - `missing_function` / `duplicate_function`: contract functions (needs the assignment);
+- `missing_test_function`: a `[[tests]]` entry whose `test_<id>` the hidden suite lacks;
 - `duplicate_cell_id`, `duplicate_grade_id`, `lost_nbgrader_metadata`: copied, deleted or
   recreated cells (issue 8), each with a fix in the message.
 Bad input (see `notebook_io.read_notebook`) raises AutograderError.
@@ -23,6 +24,7 @@ from typing import Any
 from nbformat import NotebookNode
 
 from autograder.assignment import Assignment
+from autograder.authoring.bundle import missing_test_functions
 from autograder.authoring.markers import BLANK, python_source
 from autograder.messages import DEFAULT_LANG, msg
 from autograder.notebook_io import read_notebook
@@ -130,6 +132,9 @@ def lint_notebook(nb_or_path: NotebookNode | str | os.PathLike[str],
             elif len(cells) > 1:
                 add("duplicate_function", "duplicate_function", cells[-1], None, func,
                     cells=", ".join(map(str, cells)))
+        for test_fn in missing_test_functions(spec):  # the instructor's suite, not the student
+            add("missing_test_function", "missing_test_function", None, None, test_fn,
+                suite=f"tests/test_{spec.name}.py")
     issues.extend(_cell_metadata_issues(nb, spec, defined, lang))
     return issues
 

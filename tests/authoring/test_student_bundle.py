@@ -111,7 +111,7 @@ def test_bundle_is_covered_by_check_and_regeneration(env, capsys):
 def test_suite_without_a_visible_test_function_is_an_error(env, capsys):
     env["suite"].write_text(env["suite"].read_text().replace("def test_scale(", "def test_other("))
     assert main(["generate", NAME]) == 2
-    assert "no function test_scale for the visible tests" in capsys.readouterr().err
+    assert "no function test_scale" in capsys.readouterr().err
     assert not env["bundle"].exists()  # a broken suite writes nothing at all
     with pytest.raises(AutograderError, match="test_scale"):
         visible_suite(env["suite"].read_text(), ["scale"])
