@@ -27,7 +27,7 @@ def call_student(
     """
     if fn is None:
         return None, CheckResult.fail(check, msg("common", "missing_function", lang, func=func),
-                                      status="not_implemented")
+                                      status="not_implemented", missing_function=func)
     try:
         return fn(*args, **kwargs), None
     except NotImplementedError:
@@ -59,8 +59,9 @@ def raised(check: str, func: str, lang: str, exc: BaseException) -> CheckResult:
 def from_student_error(check: str, exc: StudentCodeError, lang: str) -> CheckResult:
     if exc.kind in ("not_implemented", "missing"):
         key = "not_implemented" if exc.kind == "not_implemented" else "missing_function"
+        found = {"missing_function": exc.func} if exc.kind == "missing" else {}
         return CheckResult.fail(check, msg("common", key, lang, func=exc.func),
-                                status="not_implemented")
+                                status="not_implemented", **found)
     if exc.kind == "crashed":
         return CheckResult.fail(check, msg("common", "crashed", lang, func=exc.func),
                                 status="error")

@@ -9,7 +9,8 @@ bundle next to the notebook (`autograder_check/` in its folder or one level up, 
 notebook's metadata (`metadata.autograder.assignment`) or its file name under solutions/.
 `--assignment` takes a name, a solution folder or a bundle folder. Exit codes: 0 every visible
 check passes and lint is clean, 1 something to fix (unlike `nbgrader validate`, which exits 0),
-2 usage or bad input, 3 internal error.
+2 usage or bad input, 3 internal error. Untouched optional (extra-credit) functions are
+reported as optional and never make it exit 1.
 """
 
 from __future__ import annotations
@@ -73,7 +74,13 @@ def run(args: argparse.Namespace) -> int:
     with quiet_stdout(args.json):
         result = _grade_visible(notebook, assignment, args)
     result.lint = lint
-    failing = [o for o in result.outcomes.values() if outcome_status(o) not in ("passed", "skipped")]
+    from autograder.authoring.lint import blocking
+
+    optional = set(assignment.optional_functions)
+    failing = [o for o in result.outcomes.values()
+               if outcome_status(o) not in ("passed", "skipped")
+               and not (o.bonus and outcome_status(o) == "not_implemented"
+                        and set(assignment.test(o.id).functions) <= optional)]
     if args.json:
         sys.stdout.write(json.dumps({"assignment": assignment.name, "lint": lint,
                                      "results": results_json(result, lang=lang)},
@@ -84,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text_summary(result, lang=lang, visible_only=True))
         if not result.outcomes:
             print(msg("report", "check_no_visible", lang))
-    return 1 if (failing or lint or result.error) else 0
+    return 1 if (failing or blocking(lint) or result.error) else 0
 
 
 def _grade_visible(notebook: Path, assignment: assignment_mod.Assignment,

@@ -17,6 +17,7 @@ from autograder.report.summary import (
     fmt_points,
     lint_lines,
     outcome_status,
+    shown_cells,
 )
 
 _GROUPS = (("not_implemented", "check_not_implemented_header"),
@@ -75,7 +76,7 @@ def text_summary(result: SubmissionResult, *, lang: str = DEFAULT_LANG, show_lin
         if visible_only and len(passed) == len(counted) and not result.error:
             out.append(t("check_all_passed"))
     if result.skipped_cells:
-        out.append(t("skipped_cells", cells=", ".join(str(c) for c in result.skipped_cells)))
+        out.append(t("skipped_cells", cells=shown_cells(result.skipped_cells)))
     return "\n".join(out).strip() + "\n"
 
 

@@ -31,6 +31,7 @@ from autograder.report.summary import (
     isolation_text,
     lint_rows,
     outcome_status,
+    shown_cells,
     status_label,
 )
 
@@ -139,7 +140,7 @@ def feedback_context(result: SubmissionResult, *, lang: str = DEFAULT_LANG,
         "pictures": picture_list(result, lang),
         "lint": lint_rows(result.lint),
         "cell_errors": cell_error_lines(result, lang),
-        "skipped_cells": ", ".join(str(c) for c in result.skipped_cells),
+        "skipped_cells": shown_cells(result.skipped_cells),
         "executed": result.error is None,
         "isolation": isolation_text(result.isolation, lang),
     }

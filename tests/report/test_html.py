@@ -44,11 +44,11 @@ def test_student_text_is_escaped(result):
 def test_lint_skipped_cells_isolation_and_error_banner():
     html = render_feedback(make_result(error="se agotó el tiempo (60 s)"))
     assert 'id="notebook-error"' in html and "se agotó el tiempo (60 s)" in html
-    assert '<td class="num">7</td><td class="num">3</td>' in html
+    assert '<td class="num">8</td><td class="num">3</td>' in html  # cells from 1
     assert "Hueco <code>___</code> sin rellenar en la celda 7" in html
-    assert "(marcadas <code>skip-when-grading</code>): 12, 15" in html
+    assert "(marcadas <code>skip-when-grading</code>): 13, 16" in html  # from 1
     assert "bubblewrap (raíz mínima de solo lectura" in html and "read-only" not in html
-    assert "Celda 4, línea 2: NameError: name &#39;tf&#39; is not defined" in html
+    assert "Celda 5, línea 2: NameError: name &#39;tf&#39; is not defined" in html
     assert 'id="notebook-error"' not in render_feedback(make_result())
 
 
