@@ -14,12 +14,12 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
-
-import nbformat
-from nbformat import NotebookNode
+from typing import TYPE_CHECKING, Any
 
 from autograder.errors import BadInput, NotebookError
+
+if TYPE_CHECKING:  # nbformat costs seconds to import: bad input is rejected before it loads
+    from nbformat import NotebookNode
 
 NBFORMAT = 4
 
@@ -69,6 +69,8 @@ def parse_notebook(data: bytes | str, name: str = "<notebook>") -> NotebookNode:
         raise NotebookError(f"{name}: nbformat v{major} is not supported; save it as nbformat "
                             f"v4 (e.g. open and save it in Jupyter, or `jupyter nbconvert "
                             f"--to notebook`)", BadInput.OLD_FORMAT, major=major)
+    import nbformat
+
     try:
         nb = nbformat.reads(text, as_version=NBFORMAT)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many types
@@ -89,6 +91,8 @@ def parse_notebook(data: bytes | str, name: str = "<notebook>") -> NotebookNode:
 
 def dumps(nb: NotebookNode) -> str:
     """Deterministic text form (nbformat.writes: sorted keys, indent 1) with a trailing newline."""
+    import nbformat
+
     text = nbformat.writes(nb, version=NBFORMAT)
     return text if text.endswith("\n") else text + "\n"
 

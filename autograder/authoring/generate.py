@@ -132,7 +132,9 @@ def build(assignment: Assignment) -> dict[Path, str]:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), undefined=StrictUndefined,
                       keep_trailing_newline=True, autoescape=False)
     ctx = {"assignment": assignment, "name": name,
-           "answer_stub": markers.ANSWER_STUB.get(assignment.language, markers.ANSWER_STUB[DEFAULT_LANG]), "cell_timeout": CELL_TIMEOUT_S,
+           "answer_stub": markers.ANSWER_STUB.get(assignment.language, markers.ANSWER_STUB[DEFAULT_LANG]),
+           "code_stub": "\n".join(markers.CODE_STUB.get(assignment.language, markers.CODE_STUB[DEFAULT_LANG])),
+           "cell_timeout": CELL_TIMEOUT_S,
            "notebook_timeout": NOTEBOOK_TIMEOUT_S, "call_timeout": CALL_TIMEOUT_S,
            "tests": [t for t in assignment.tests],
            "max_score": assignment.max_score(), "max_score_gpu": assignment.max_score(gpu=True)}
@@ -144,6 +146,20 @@ def build(assignment: Assignment) -> dict[Path, str]:
     }
     files.update(bundle_files(assignment))
     return files
+
+
+def reference_warnings(assignment: Assignment) -> list[str]:
+    """Problems that do not stop generation but change grading: a reference without a cell
+    tagged `parameters` (profiles would then be injected at the top and the notebook's own
+    values would silently overwrite them)."""
+    ref = read_notebook(assignment.notebook)
+    tagged = any("parameters" in (c.get("metadata", {}).get("tags") or []) for c in ref.cells)
+    if tagged or not assignment.profiles:
+        return []
+    return [f"{assignment.notebook}: no cell is tagged `parameters`: the profile values "
+            f"({', '.join(sorted({k for p in assignment.profiles.values() for k in p}))}) are "
+            "injected at the top and the notebook's own assignments overwrite them. Tag the "
+            "cell that defines them `parameters` (Jupyter: View > Cell toolbar > Tags)."]
 
 
 def _new_notebook(ref: NotebookNode, name: str) -> NotebookNode:
@@ -162,7 +178,7 @@ def _build_template(assignment: Assignment, ref: NotebookNode, label: str) -> No
         where = markers.Where(label, i)
         new = _clean_cell(cell, assignment.name, "template", i)
         if cell.cell_type == "code":
-            new.source = markers.template_code(cell.source, where)
+            new.source = markers.template_code(cell.source, where, assignment.language)
             marks = markers.has_markers(cell.source)
             if marks["hidden"] and not new.source.strip():
                 continue  # a cell that only held hidden tests disappears from the template

@@ -23,15 +23,16 @@ import ast
 import os
 import re
 from dataclasses import asdict, dataclass
-from typing import Any
-
-from nbformat import NotebookNode
+from typing import TYPE_CHECKING, Any
 
 from autograder.assignment import Assignment
 from autograder.authoring.bundle import missing_test_functions
 from autograder.authoring.markers import BLANK, python_source
 from autograder.messages import DEFAULT_LANG, msg
 from autograder.notebook_io import read_notebook
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 REQUIRED_NBGRADER_KEYS = ("grade_id", "grade", "solution", "locked")
 # findings about optional (extra-credit) functions: reported, never a reason to exit 1
