@@ -55,6 +55,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         for i in issues:
             where = msg("lint", "cli_where", lang, cell=shown_cell(i.cell), line=i.line)
-            print(f"{args.notebook}: {where}: {i.kind}: {i.message}")
+            print(f"{args.notebook}: {where}: {i.message}")  # codes only in --json
         print(msg("lint", "cli_summary", lang, n=len(issues)))
     return 1 if blocking(issues) else 0

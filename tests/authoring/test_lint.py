@@ -171,8 +171,8 @@ def test_lint_cli_speaks_the_assignment_language_and_infers_the_contract(tmp_pat
     assert main(["lint", str(nb)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[-1] == "3 avisos" and not any("issue" in line for line in out)
-    assert out[0].startswith(f"{nb}: celda 1, línea 2: unfilled_blank:")
-    assert any("missing_function" in line and "`scale`" in line for line in out)
+    assert out[0].startswith(f"{nb}: celda 1, línea 2: Hueco `___` sin rellenar")  # no English code
+    assert any("Falta la función `scale`" in line for line in out)
     assert main(["lint", str(nb), "--lang", "en"]) == 1
     assert capsys.readouterr().out.splitlines()[-1] == "3 issues"
     by_meta = tmp_path / "entrega.ipynb"
