@@ -179,7 +179,7 @@ def test_lint_cli_speaks_the_assignment_language_and_infers_the_contract(tmp_pat
     nbformat.write(_nb("def clip01(x):\n    return x", meta={"autograder": {"assignment": NAME}}),
                    by_meta)
     assert main(["lint", str(by_meta)]) == 1
-    assert "missing_function" in capsys.readouterr().out
+    assert "Falta la función `scale`" in capsys.readouterr().out
 
 
 def test_lint_cli_without_any_assignment_says_the_contract_was_skipped(tmp_path, capsys):
