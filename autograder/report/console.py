@@ -71,8 +71,11 @@ def text_summary(result: SubmissionResult, *, lang: str = DEFAULT_LANG, show_lin
     if outcomes:
         counted = [o for o in outcomes if statuses[o.id] != "skipped"]
         out.append(t("check_summary" if visible_only else "grade_summary", passed=len(passed), total=len(counted),
-                     score=fmt_points(result.score),
-                     max_score=fmt_points(sum(o.points for o in counted if not o.bonus))))
+                     score=fmt_points(sum(o.score for o in counted if not o.bonus)),
+                     max_score=fmt_points(sum(o.points for o in counted if not o.bonus)),
+                     extra=fmt_points(sum(o.score for o in counted if o.bonus)),
+                     extra_max=fmt_points(sum(o.points for o in counted if o.bonus)) if any(
+                         o.bonus for o in counted) else ""))
         if visible_only and len(passed) == len(counted) and not result.error:
             out.append(t("check_all_passed"))
     if result.skipped_cells:
