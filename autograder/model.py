@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Status = Literal["passed", "wrong", "not_implemented", "error"]
+# not_assessed: the check could not gather its evidence (0 points, the message says why);
+# reports show it as "not assessed", never as a wrong answer
+Status = Literal["passed", "wrong", "not_implemented", "error", "not_assessed"]
 PictureKind = Literal["heatmap", "augmentation", "png"]
 
 

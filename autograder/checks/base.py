@@ -3,7 +3,8 @@
 - `call_student(fn, func, check, lang, *args)` -> (value, None) or (None, failing result);
 - `failed(catalog, name, lang, key, **values)` / `passed(...)`: results whose messages and hints
   come from the `autograder/messages/<catalog>.toml` entries;
-- `skipped(names, cause)` / `skipped_after(name, cause)`: dependent checks that could not run.
+- `skipped(names, cause)` / `skipped_after(name, cause)`: dependent checks that could not run;
+- `not_assessed(catalog, name, lang, key)`: a check whose evidence could not be gathered.
 """
 
 from __future__ import annotations
@@ -106,6 +107,13 @@ def passed(cat: str, name: str, lang: str, key: str | None = None,
     result = CheckResult.ok(name, text)
     result.details.update({k: v for k, v in details.items() if _plain(v)})
     return result
+
+
+def not_assessed(cat: str, name: str, lang: str, key: str, **values: Any) -> CheckResult:
+    """A check that could not gather its evidence: 0 points, status "not_assessed", message
+    `cat:key` saying why; never a diagnosis of the student's code."""
+    return CheckResult(name, False, 0.0, 1.0, msg(cat, key, lang, **values), "",
+                       {k: v for k, v in values.items() if _plain(v)}, "not_assessed")
 
 
 def skipped(names: Sequence[str], cause: CheckResult) -> list[CheckResult]:
