@@ -116,6 +116,13 @@ def not_assessed(cat: str, name: str, lang: str, key: str, **values: Any) -> Che
                        {k: v for k, v in values.items() if _plain(v)}, "not_assessed")
 
 
+def select(results: list[CheckResult], names: Sequence[str] = (), *,
+           exclude: Sequence[str] = ()) -> list[CheckResult]:
+    """The results named in `names` (all when empty) minus those in `exclude`: how a suite
+    splits one check function into a visible test (contract + one property) and a hidden one."""
+    return [r for r in results if (not names or r.name in names) and r.name not in exclude]
+
+
 def skipped(names: Sequence[str], cause: CheckResult) -> list[CheckResult]:
     """Dependent checks that cannot run because `cause` failed: same message and status."""
     return [skipped_after(n, cause) for n in names]
