@@ -85,6 +85,7 @@ def _check_cam(fn: Callable[..., Any] | None, method: _Method, lang: str, seed: 
     if fail is not None and fail.details.get("repairable"):
         # only the range/normalisation is off (e.g. no ReLU): that costs the contract check;
         # the others judge the clipped, normalised map, so one slip costs one check (12.6)
+        fail.picture = _raw_picture(fn, case, method)
         fn = _repaired(fn)
         repaired, _ = _heatmap_raw(fn, method, f"{p}_contract", lang, case, None)
         if repaired is not None:
@@ -110,6 +111,16 @@ def _dependent_checks(fn, method: _Method, case: km.Case, raw: np.ndarray, lang:
     if method.plus_plus:
         results.append(_plus_plus_differs(fn, lang))
     return results
+
+
+def _raw_picture(fn: Callable[..., Any], case: km.Case, method: _Method) -> Picture | None:
+    """The map exactly as returned on the localization case, beside the reference: what the
+    feedback page shows for a failed contract (e.g. no ReLU)."""
+    try:
+        raw = np.asarray(to_numpy(fn(case.image.copy(), case.model, case.layer_name)), "float64")
+    except Exception:  # noqa: BLE001 - the contract result already says what went wrong
+        return None
+    return _picture(case, raw, method, None) if raw.ndim == 2 else None
 
 
 def _repaired(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -62,14 +62,17 @@ def _png_uri(png: bytes) -> str:
 
 
 def picture_list(result: SubmissionResult, lang: str = DEFAULT_LANG) -> list[dict[str, str]]:
-    """[{test, check, kind, caption, src}] for the pictures: per test, the failed checks'
-    pictures first, at most MAX_PICTURES_PER_TEST."""
+    """[{test, check, kind, caption, src}] for the pictures: per test, the localization case
+    first, then the failed checks' pictures, at most MAX_PICTURES_PER_TEST."""
     out: list[dict[str, str]] = []
     for test_id, by_check in (result.pictures or {}).items():
         outcome = result.outcomes.get(test_id)
         failed = {r.name for r in outcome.results if not r.passed} if outcome else set()
         shown = 0
-        for check in sorted(by_check, key=lambda c: c not in failed):
+        # the localization case first (a readable image with a known answer, not noise), then
+        # the failed checks' pictures
+        order = sorted(by_check, key=lambda c: (not c.endswith("_localization"), c not in failed))
+        for check in order:
             if shown >= MAX_PICTURES_PER_TEST:
                 break
             try:
