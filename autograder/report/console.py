@@ -6,16 +6,15 @@ fill in versus what to fix; prints only student-facing messages and hints, never
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from autograder.messages import DEFAULT_LANG, msg
-from autograder.model import CheckResult, SubmissionResult
+from autograder.model import SubmissionResult
 from autograder.report.summary import (
     CATALOG,
     cell_error_lines,
     check_line,
     fmt_points,
     lint_lines,
+    merge_same_message,
     outcome_status,
     shown_cells,
 )
@@ -60,7 +59,7 @@ def text_summary(result: SubmissionResult, *, lang: str = DEFAULT_LANG, show_lin
             label = f"{o.paso} · {o.id}" if o.paso else o.id
             out.append(f"  [{label}] {fmt_points(o.score)} / {fmt_points(o.points)}")
             failed = [r for r in o.results if not r.passed]
-            for r in _merge_same_message(failed):
+            for r in merge_same_message(failed):
                 out += ["    " + line for line in check_line(r, lang).splitlines()]
             if not failed and o.message:
                 out += ["    " + line for line in o.message.splitlines()]
@@ -81,16 +80,3 @@ def text_summary(result: SubmissionResult, *, lang: str = DEFAULT_LANG, show_lin
     if result.skipped_cells:
         out.append(t("skipped_cells", cells=shown_cells(result.skipped_cells)))
     return "\n".join(out).strip() + "\n"
-
-
-def _merge_same_message(results: list[CheckResult]) -> list[CheckResult]:
-    """Failed checks with the same message and hint as one entry naming all of them (a missing
-    function fails every check of a test with one identical message)."""
-    merged: dict[tuple[str, str], CheckResult] = {}
-    for r in results:
-        key = (r.message, r.hint)
-        if key in merged:
-            merged[key] = replace(merged[key], name=f"{merged[key].name}, {r.name}")
-        else:
-            merged[key] = r
-    return list(merged.values())

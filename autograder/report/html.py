@@ -30,6 +30,7 @@ from autograder.report.summary import (
     fmt_points,
     isolation_text,
     lint_rows,
+    merge_same_message,
     outcome_status,
     shown_cells,
     status_label,
@@ -122,7 +123,7 @@ def feedback_context(result: SubmissionResult, *, lang: str = DEFAULT_LANG,
             "status": status, "status_label": status_label(status, lang),
             "message": _test_message(o.message, result.error, lang) if not o.results else "",
             "failed": [r.to_dict() | {"status_label": status_label(r.status, lang)}
-                       for r in o.results if not r.passed],
+                       for r in merge_same_message([r for r in o.results if not r.passed])],
             "passed": [r.name for r in o.results if r.passed],
         })
         kind = "bonus_" if o.bonus else ""

@@ -8,6 +8,7 @@ checks are all "not implemented" is "not_implemented", never "wrong").
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from autograder.messages import msg
 from autograder.model import CheckResult, SubmissionResult, TestOutcome
@@ -120,3 +121,16 @@ def isolation_text(isolation: str, lang: str) -> str:
     for pattern, key in _ISOLATION_PARTS:
         text = re.sub(pattern, lambda m, key=key: msg(CATALOG, key, lang, **m.groupdict()), text)
     return text
+
+
+def merge_same_message(results: list[CheckResult]) -> list[CheckResult]:
+    """Failed checks with the same message and hint as one entry naming all of them (a missing
+    function fails every check of a test with one identical message)."""
+    merged: dict[tuple[str, str], CheckResult] = {}
+    for r in results:
+        key = (r.message, r.hint)
+        if key in merged:
+            merged[key] = replace(merged[key], name=f"{merged[key].name}, {r.name}")
+        else:
+            merged[key] = r
+    return list(merged.values())

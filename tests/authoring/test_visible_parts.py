@@ -27,6 +27,13 @@ def test_every_cpu_paso_has_a_visible_part_and_totals_are_unchanged():
     assert not {"mixup", "gradcam", "integrated_gradients"} & {t.id for t in bundle.tests}
 
 
+def test_pets_has_a_visible_part_for_every_cpu_paso_but_training():
+    spec = load("p10x_pets")
+    pasos = {t.paso for t in spec.tests if not t.gpu}
+    assert pasos - {t.paso for t in spec.tests if t.visible} == {"Paso 5"}  # training
+    assert spec.max_score() == 22  # points moved, never added
+
+
 def _unmixed(images, labels, alpha=0.2, seed=None):
     return np.asarray(images, dtype=np.float32) * 0.5, np.asarray(labels, dtype=np.float32)
 

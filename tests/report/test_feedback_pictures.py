@@ -59,3 +59,14 @@ def test_feedback_page_screenshot_in_headless_chromium(tmp_path):
 
     pixels = imread(str(shot))
     assert pixels.shape[0] >= 1000 and pixels.std() > 0.05  # the page rendered, not blank
+
+
+def test_a_repeated_message_is_shown_once_naming_every_check():
+    """Issue 12.6: dependent checks skipped after one failure repeat its message; the page shows
+    it once."""
+    same = [CheckResult.fail(n, "El mapa tiene valores fuera de [0, 1].") for n in ("a", "b", "c")]
+    outcome = TestOutcome("gradcam", 3, 0.0, "failed", "", "PASO 11", False, False, False, 0.1,
+                          same)
+    html = render_feedback(SubmissionResult("ana", "x", "ana.ipynb", {"gradcam": outcome},
+                                            max_score=3.0))
+    assert html.count("fuera de [0, 1]") == 1 and "✘ a, b, c" in html
