@@ -71,7 +71,7 @@ def _check_bundle(bundle: Path, spec, reference: Path) -> None:
     tests = {n for n in _function_names(suite_text) if n.startswith("test_")}
     assert tests == {f"test_{t['id']}" for t in visible}
     for tid in hidden:
-        assert f"test_{tid}" not in suite_text and f'id = "{tid}"' not in toml_text
+        assert f"def test_{tid}(" not in suite_text and f'id = "{tid}"\n' not in toml_text
     secret = _solution_lines(reference)
     assert secret  # the reference does have solution text to leak
     for text in (toml_text, suite_text):
