@@ -112,7 +112,8 @@ def test_toml_tests_match_hidden_suite(assignment):
     for t in assignment.tests:
         assert t.paso and t.points > 0 and set(t.functions) <= set(assignment.functions), t.id
     assert assignment.max_score() == 20
-    assert {t.id for t in assignment.tests if t.bonus} == {"mixup", "cutmix"}
+    assert {t.id for t in assignment.tests if t.bonus} == {"mixup", "cutmix", "mixup_basics",
+                                                           "cutmix_basics"}
     gpu = assignment.raw["gpu"]
     assert gpu["min_value"] > 0.527 and gpu["metric"] == "test_accuracy"
     assert assignment.raw["checks"]["backbone"] == "resnet50"
