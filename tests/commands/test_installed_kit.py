@@ -49,3 +49,6 @@ def test_non_editable_install_generates_and_grades(tmp_path):
     assert (out / "ana" / "feedback.html").is_file()
     assert (out / "grades.csv").is_file()
     assert json.loads((out / "ana" / "results.json").read_text())["score"] == 3.0
+    scaffold = run("new", "otra")  # its templates are package data too
+    assert scaffold.returncode == 0, scaffold.stderr
+    assert run("generate", "otra").returncode == 0
