@@ -25,6 +25,8 @@ Schema (all keys shown are required unless marked optional):
     min_kill_rate = 0.9            # the sampled kill rate must not fall under this
     limit = 40                     # optional: mutants sampled by the CI test (default 40)
     seed = 0                       # optional: sampling seed (default: [assignment] seed)
+
+Unknown tables and keys are an error (`SCHEMA`); the full schema is in docs/authoring.md.
 """
 
 from __future__ import annotations
@@ -62,6 +64,46 @@ def assignments_dir() -> Path:
     return Path(env) if env else project_root() / "assignments"
 
 
+# The schema's keys (docs/authoring.md). `checks` and `profiles` are free-form tables.
+SCHEMA: dict[str, frozenset[str] | None] = {
+    "assignment": frozenset({"name", "title", "language", "notebook", "seed", "duedate"}),
+    "contract": frozenset({"functions", "optional"}),
+    "checks": None,
+    "profiles": None,
+    "data": frozenset({"datasets", "weights"}),
+    "gpu": frozenset({"profile", "metric", "min_value", "timeout_s"}),
+    "gradescope": frozenset({"hidden_visibility"}),
+    "mutation": frozenset({"min_kill_rate", "limit", "seed"}),
+    "tests": frozenset({"id", "points", "paso", "functions", "visible", "gpu", "bonus", "config",
+                        "description", "weights", "hint_level"}),
+}
+HINT_LEVELS = ("full", "concept", "none")  # what a failing check's hint may show (issue 12.15)
+
+
+def check_schema(raw: dict[str, Any], toml_path: Path) -> None:
+    """AutograderError naming the first unknown key (its table or test id, and the file)."""
+    for table, value in raw.items():
+        if table not in SCHEMA:
+            raise AutograderError(f"{toml_path}: unknown table [{table}] "
+                                  f"(known: {', '.join(sorted(SCHEMA))})")
+        allowed = SCHEMA[table]
+        entries = value if isinstance(value, list) else [value]
+        for entry in entries:
+            if allowed is None or not isinstance(entry, dict):
+                continue
+            for key in entry:
+                if key not in allowed:
+                    where = (f"test {entry.get('id', '?')!r} ([[tests]])" if table == "tests"
+                             else f"[{table}]")
+                    raise AutograderError(f"{toml_path}: unknown key {key!r} in {where} "
+                                          f"(known: {', '.join(sorted(allowed))})")
+    for entry in raw.get("tests", []):
+        level = entry.get("hint_level", "full")
+        if level not in HINT_LEVELS:
+            raise AutograderError(f"{toml_path}: test {entry.get('id', '?')!r}: hint_level "
+                                  f"{level!r} is not one of {', '.join(HINT_LEVELS)}")
+
+
 @dataclass
 class TestSpec:
     id: str
@@ -74,6 +116,7 @@ class TestSpec:
     config: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     weights: dict[str, float] = field(default_factory=dict)
+    hint_level: str = "full"
 
 
 @dataclass(frozen=True)
@@ -117,6 +160,15 @@ class Assignment:
                 return t
         raise AutograderError(f"{self.name}: no test with id {test_id!r} in assignment.toml")
 
+    @property
+    def optional_functions(self) -> list[str]:
+        """Contract functions students may leave untouched: `[contract] optional`, plus those
+        that only bonus tests exercise."""
+        declared = set(self.raw.get("contract", {}).get("optional", []))
+        used = {f for t in self.tests for f in t.functions}
+        bonus_only = {f for f in used if all(t.bonus for t in self.tests if f in t.functions)}
+        return [f for f in self.functions if f in declared | bonus_only]
+
     def max_score(self, gpu: bool = False) -> float:
         return sum(t.points for t in self.tests if not t.bonus and (gpu or not t.gpu))
 
@@ -133,6 +185,7 @@ def load(name_or_dir: str | Path) -> Assignment:
         raw = tomllib.loads(toml_path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise AutograderError(f"{toml_path}: invalid TOML: {exc}") from exc
+    check_schema(raw, toml_path)
     try:
         meta = raw["assignment"]
         tests = [
@@ -142,6 +195,7 @@ def load(name_or_dir: str | Path) -> Assignment:
                 gpu=bool(t.get("gpu", False)), bonus=bool(t.get("bonus", False)),
                 config=dict(t.get("config", {})), description=t.get("description", ""),
                 weights={str(k): float(v) for k, v in t.get("weights", {}).items()},
+                hint_level=t.get("hint_level", "full"),
             )
             for t in raw.get("tests", [])
         ]

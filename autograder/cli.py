@@ -13,15 +13,33 @@ import sys
 from autograder import __version__
 from autograder.errors import AutograderError
 
-COMMANDS = ("generate", "lint", "validate", "check", "grade", "report", "data", "doctor",
-            "mutate")
+# name -> one-line summary for `autograder --help`. Only the command being run is imported
+# (`build_parser`): `--help`, `--version` and bad input answer without TensorFlow or nbformat.
+COMMANDS = {
+    "new": "scaffold a new assignment under solutions/ (instructors)",
+    "generate": "generate student templates and nbgrader source notebooks",
+    "lint": "statically check a template or submission (nothing is executed)",
+    "validate": "check that references pass every hidden test and templates score 0",
+    "check": "lint a notebook and run the visible checks (students)",
+    "grade": "grade submissions in the sandbox and write reports",
+    "report": "rebuild the class report OUTDIR/index.html from graded records",
+    "data": "show or download datasets and ImageNet weights",
+    "doctor": "show what this grading host has (TF, GPUs, caches)",
+    "mutate": "measure how strong each hidden test is (mutation testing of the reference)",
+}
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The full parser, or with `only` (a name in COMMANDS) one holding just that subcommand:
-    `main` builds the one it needs, so `grade --gpu` does not import every command's modules."""
+def _chosen(argv: list[str]) -> str | None:
+    """The subcommand named in argv (the first word that is one), None for none."""
+    return next((a for a in argv if a in COMMANDS), None)
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; only the command named in `argv` (all of them when None) is imported and
+    fully registered, the others are listed by their summary."""
+    chosen = _chosen(argv) if argv is not None else None
     parser = argparse.ArgumentParser(
         prog="autograder",
         description="Generate, validate and grade deep-learning notebook assignments.",
@@ -29,15 +47,17 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"autograder {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS if only is None else (only,):
-        module = importlib.import_module(f"autograder.commands.{name}")
-        module.register(sub)
+    for name, summary in COMMANDS.items():
+        if argv is None or name == chosen:
+            importlib.import_module(f"autograder.commands.{name}").register(sub)
+        else:
+            sub.add_parser(name, help=summary)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-Status = Literal["passed", "wrong", "not_implemented", "error", "not_assessable"]
+# not_assessed: the check could not gather its evidence (0 points, the message says why);
+# reports show it as "not assessed", never as a wrong answer
+Status = Literal["passed", "wrong", "not_implemented", "error", "not_assessed"]
 PictureKind = Literal["heatmap", "augmentation", "png"]
 
 
@@ -231,7 +233,22 @@ class SubmissionResult:
 
     @property
     def score(self) -> float:
+        """Base + extra: what nbgrader's `score` column holds (may exceed `max_score`)."""
         return round(sum(o.score for o in self.outcomes.values()), 4)
+
+    @property
+    def base_score(self) -> float:
+        """Points of the regular tests, out of `max_score`."""
+        return round(sum(o.score for o in self.outcomes.values() if not o.bonus), 4)
+
+    @property
+    def extra_score(self) -> float:
+        """Points of the bonus (extra-credit) tests, out of `extra_max`."""
+        return round(sum(o.score for o in self.outcomes.values() if o.bonus), 4)
+
+    @property
+    def extra_max(self) -> float:
+        return round(sum(o.points for o in self.outcomes.values() if o.bonus), 4)
 
     def to_dict(self) -> dict[str, Any]:
         return {

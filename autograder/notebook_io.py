@@ -14,12 +14,12 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
-
-import nbformat
-from nbformat import NotebookNode
+from typing import TYPE_CHECKING, Any
 
 from autograder.errors import BadInput, NotebookError
+
+if TYPE_CHECKING:  # nbformat costs seconds to import: bad input is rejected before it loads
+    from nbformat import NotebookNode
 
 NBFORMAT = 4
 MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024  # outputs and pictures included
@@ -95,6 +95,8 @@ def parse_notebook(data: bytes | str, name: str = "<notebook>") -> NotebookNode:
     if isinstance(cells, list) and len(cells) > MAX_CELLS:  # before nbformat validates them all
         raise NotebookError(f"{name}: {len(cells)} cells, limit {MAX_CELLS}",
                             BadInput.TOO_MANY_CELLS, cells=len(cells), limit=MAX_CELLS)
+    import nbformat
+
     try:
         nb = nbformat.reads(text, as_version=NBFORMAT)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many types
@@ -115,6 +117,8 @@ def parse_notebook(data: bytes | str, name: str = "<notebook>") -> NotebookNode:
 
 def dumps(nb: NotebookNode) -> str:
     """Deterministic text form (nbformat.writes: sorted keys, indent 1) with a trailing newline."""
+    import nbformat
+
     text = nbformat.writes(nb, version=NBFORMAT)
     return text if text.endswith("\n") else text + "\n"
 

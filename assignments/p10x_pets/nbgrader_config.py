@@ -9,6 +9,7 @@ c = get_config()  # noqa: F821 - provided by nbgrader/traitlets
 # which runs right after ClearSolutions and before the checksums are computed.
 c.GenerateAssignment.preprocessors = generate_assignment_preprocessors()
 c.ClearSolutions.text_stub = "ESCRIBE TU RESPUESTA AQU\u00cd"
+c.ClearSolutions.code_stub = {"python": "# TU C\u00d3DIGO AQU\u00cd\nraise NotImplementedError()"}
 
 # Autograde: stock preprocessors with Execute replaced by TrustedExecute: no Jupyter kernel runs
 # student code; the notebook runs once in the sandbox (autograder.grading.pipeline.grade_notebook)

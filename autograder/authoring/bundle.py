@@ -53,7 +53,9 @@ def reduced_config(assignment: Assignment) -> dict[str, Any]:
     for table in ("contract", "checks", "profiles"):
         if table in raw:
             out[table] = raw[table]
-    out["tests"] = [t for t in raw.get("tests", []) if t.get("id") in keep]
+    tests = [t for t in raw.get("tests", []) if t.get("id") in keep]
+    if tests:  # TOML has no empty array of tables: no visible test = no `tests` key
+        out["tests"] = tests
     return out
 
 
@@ -79,6 +81,21 @@ def bundle_files(assignment: Assignment) -> dict[Path, str]:
         text = ""
     return {root / "assignment.toml": toml_text,
             root / "tests" / suite_name: header(assignment.name) + text}
+
+
+def missing_test_functions(assignment: Assignment) -> list[str]:
+    """`test_<id>` functions the hidden suite lacks for the toml's `[[tests]]` (all of them when
+    the suite file is missing); AutograderError when the suite does not parse."""
+    suite = assignment.tests_dir / f"test_{assignment.name}.py"
+    wanted = [f"test_{t.id}" for t in assignment.tests]
+    if not suite.is_file():
+        return wanted
+    try:
+        tree = ast.parse(suite.read_text(encoding="utf-8"))
+    except SyntaxError as exc:
+        raise AutograderError(f"{suite}: does not parse (line {exc.lineno}: {exc.msg})") from exc
+    defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+    return [w for w in wanted if w not in defined]
 
 
 def visible_suite(source: str, ids: list[str], *, label: str = "<suite>") -> str:

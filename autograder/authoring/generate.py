@@ -32,7 +32,7 @@ from nbformat import NotebookNode
 
 from autograder.assignment import Assignment
 from autograder.authoring import markers
-from autograder.authoring.bundle import bundle_files
+from autograder.authoring.bundle import bundle_files, missing_test_functions
 from autograder.errors import AutograderError
 from autograder.messages import DEFAULT_LANG
 from autograder.notebook_io import dumps, read_notebook, write_text_atomic
@@ -118,6 +118,11 @@ def build(assignment: Assignment) -> dict[Path, str]:
         raise AutograderError(f"{label}: contract functions not defined in the reference "
                               f"notebook: {', '.join(missing)}")
 
+    absent = missing_test_functions(assignment)
+    if absent:
+        suite = assignment.tests_dir / f"test_{name}.py"
+        raise AutograderError(f"{suite}: no function {', '.join(absent)} for the [[tests]] of "
+                              f"{assignment.directory / 'assignment.toml'}")
     template = _build_template(assignment, ref, label)
     _verify_template(assignment, ref, template, ref_defs, label)
     source = _build_source(assignment, ref, defined_in, label)
@@ -126,7 +131,9 @@ def build(assignment: Assignment) -> dict[Path, str]:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), undefined=StrictUndefined,
                       keep_trailing_newline=True, autoescape=False)
     ctx = {"assignment": assignment, "name": name,
-           "answer_stub": markers.ANSWER_STUB.get(assignment.language, markers.ANSWER_STUB[DEFAULT_LANG]), "cell_timeout": CELL_TIMEOUT_S,
+           "answer_stub": markers.ANSWER_STUB.get(assignment.language, markers.ANSWER_STUB[DEFAULT_LANG]),
+           "code_stub": "\n".join(markers.CODE_STUB.get(assignment.language, markers.CODE_STUB[DEFAULT_LANG])),
+           "cell_timeout": CELL_TIMEOUT_S,
            "notebook_timeout": NOTEBOOK_TIMEOUT_S, "call_timeout": CALL_TIMEOUT_S,
            "tests": [t for t in assignment.tests],
            "max_score": assignment.max_score(), "max_score_gpu": assignment.max_score(gpu=True)}
@@ -138,6 +145,20 @@ def build(assignment: Assignment) -> dict[Path, str]:
     }
     files.update(bundle_files(assignment))
     return files
+
+
+def reference_warnings(assignment: Assignment) -> list[str]:
+    """Problems that do not stop generation but change grading: a reference without a cell
+    tagged `parameters` (profiles would then be injected at the top and the notebook's own
+    values would silently overwrite them)."""
+    ref = read_notebook(assignment.notebook)
+    tagged = any("parameters" in (c.get("metadata", {}).get("tags") or []) for c in ref.cells)
+    if tagged or not assignment.profiles:
+        return []
+    return [f"{assignment.notebook}: no cell is tagged `parameters`: the profile values "
+            f"({', '.join(sorted({k for p in assignment.profiles.values() for k in p}))}) are "
+            "injected at the top and the notebook's own assignments overwrite them. Tag the "
+            "cell that defines them `parameters` (Jupyter: View > Cell toolbar > Tags)."]
 
 
 def _new_notebook(ref: NotebookNode, name: str) -> NotebookNode:
@@ -156,7 +177,7 @@ def _build_template(assignment: Assignment, ref: NotebookNode, label: str) -> No
         where = markers.Where(label, i)
         new = _clean_cell(cell, assignment.name, "template", i)
         if cell.cell_type == "code":
-            new.source = markers.template_code(cell.source, where)
+            new.source = markers.template_code(cell.source, where, assignment.language)
             marks = markers.has_markers(cell.source)
             if marks["hidden"] and not new.source.strip():
                 continue  # a cell that only held hidden tests disappears from the template

@@ -4,7 +4,8 @@ Rules (also in docs/authoring.md):
 
 * Block solution (code): a line that is exactly ``### BEGIN SOLUTION`` (any indentation) up to the
   matching ``### END SOLUTION`` line is replaced by two lines at the BEGIN line's indentation:
-  ``# YOUR CODE HERE`` and ``raise NotImplementedError()`` (what nbgrader writes).
+  ``# TU CÓDIGO AQUÍ`` (``# YOUR CODE HERE`` in English) and ``raise NotImplementedError()``
+  (what nbgrader writes with the generated config's ``ClearSolutions.code_stub``).
 * Block solution (markdown): the region is replaced by ``ESCRIBE TU RESPUESTA AQUÍ`` (Spanish) or
   ``YOUR ANSWER HERE`` (English); such a cell is a reflection/answer cell.
 * Hidden tests: ``### BEGIN HIDDEN TESTS`` .. ``### END HIDDEN TESTS`` (markers included) are removed.
@@ -38,7 +39,8 @@ END_SOLUTION = "### END SOLUTION"
 BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
 END_HIDDEN = "### END HIDDEN TESTS"
 BLANK = "___"
-CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+CODE_STUB = {"es": ("# TU CÓDIGO AQUÍ", "raise NotImplementedError()"),
+             "en": ("# YOUR CODE HERE", "raise NotImplementedError()")}  # nbgrader's, per language
 ANSWER_STUB = {"es": "ESCRIBE TU RESPUESTA AQUÍ", "en": "YOUR ANSWER HERE"}
 
 _BLANK_COMMENT = re.compile(r"^#\s*BLANK:\s*(?P<rest>.*?)\s*$")
@@ -212,8 +214,9 @@ def _find_one(code: str, text: str, pos: int, starts: set[int], ends: set[int],
     raise where.at(row, f"BLANK text {text!r} not found in the code part of this line")
 
 
-def template_code(source: str, where: Where = Where()) -> str:
-    """Student-template version of a code cell (solutions stubbed, blanks, hidden tests removed)."""
+def template_code(source: str, where: Where = Where(), lang: str = DEFAULT_LANG) -> str:
+    """Student-template version of a code cell (solutions stubbed in `lang`, blanks, hidden
+    tests removed)."""
     lines = normalize_newlines(source).split("\n")
     regions = _regions(lines, where)
     lines = _apply_blanks(lines, where)
@@ -225,7 +228,7 @@ def template_code(source: str, where: Where = Where()) -> str:
             kind, end = starts[i]
             if kind == "solution":
                 indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
-                out.extend(indent + s for s in CODE_STUB)
+                out.extend(indent + s for s in CODE_STUB.get(lang, CODE_STUB[DEFAULT_LANG]))
             i = end + 1
             continue
         out.append(lines[i])

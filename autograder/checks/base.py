@@ -4,12 +4,12 @@
 - `failed(catalog, name, lang, key, **values)` / `passed(...)`: results whose messages and hints
   come from the `autograder/messages/<catalog>.toml` entries;
 - `skipped(names, cause)` / `skipped_after(name, cause)`: dependent checks that could not run;
-- `not_assessable(catalog, name, lang, key)`: a property that cannot be assessed because the
-  answer is degenerate for it (nothing was mixed, the map is constant, the output ignores the
-  seed...): 0 points, status "not_assessable", a message saying why and no diagnosis;
+- `not_assessed(catalog, name, lang, key)`: a check that could not gather its evidence, or a
+  property the answer is degenerate for (nothing was mixed, the map is constant, the output ignores the
+  seed...): 0 points, status "not_assessed", a message saying why and no diagnosis;
 - `substance_required(form)`: a decorator for check functions: the checks in `form` (right
   type / shape / keys, determinism) hold for any well-formed null answer, so they earn credit only
-  when some other property of the same answer passed; otherwise they become not_assessable;
+  when some other property of the same answer passed; otherwise they become not_assessed;
 - `finite(*values)`: True when every number in the values is finite (NaN/inf never pass a
   tolerance comparison: write `not finite(x) or abs(x - y) > tol` forms through it).
 """
@@ -36,7 +36,8 @@ def call_student(
     """
     if fn is None:
         return None, CheckResult.fail(check, msg("common", "missing_function", lang, func=func),
-                                      status="not_implemented", key="common:missing_function")
+                                      status="not_implemented", key="common:missing_function",
+                                      missing_function=func)
     try:
         return fn(*args, **kwargs), None
     except NotImplementedError:
@@ -68,8 +69,9 @@ def raised(check: str, func: str, lang: str, exc: BaseException) -> CheckResult:
 def from_student_error(check: str, exc: StudentCodeError, lang: str) -> CheckResult:
     if exc.kind in ("not_implemented", "missing"):
         key = "not_implemented" if exc.kind == "not_implemented" else "missing_function"
+        found = {"missing_function": exc.func} if exc.kind == "missing" else {}
         return CheckResult.fail(check, msg("common", key, lang, func=exc.func),
-                                status="not_implemented", key=f"common:{key}")
+                                status="not_implemented", key=f"common:{key}", **found)
     if exc.kind == "crashed":
         return CheckResult.fail(check, msg("common", "crashed", lang, func=exc.func),
                                 status="error", key="common:crashed")
@@ -126,6 +128,13 @@ def passed(cat: str, name: str, lang: str, key: str | None = None,
     return result
 
 
+def select(results: list[CheckResult], names: Sequence[str] = (), *,
+           exclude: Sequence[str] = ()) -> list[CheckResult]:
+    """The results named in `names` (all when empty) minus those in `exclude`: how a suite
+    splits one check function into a visible test (contract + one property) and a hidden one."""
+    return [r for r in results if (not names or r.name in names) and r.name not in exclude]
+
+
 def skipped(names: Sequence[str], cause: CheckResult) -> list[CheckResult]:
     """Dependent checks that cannot run because `cause` failed: same message and status."""
     return [skipped_after(n, cause) for n in names]
@@ -139,19 +148,20 @@ def _plain(v: Any) -> bool:
     return isinstance(v, (int, float, str, bool, list, tuple, type(None), np.generic))
 
 
-def not_assessable(cat: str, name: str, lang: str, key: str | None = None,
-                   **values: Any) -> CheckResult:
-    """Result for a property the answer is degenerate for (cannot be assessed): 0 points,
-    status "not_assessable", message `cat:key` (default `<name>_degenerate`) saying why."""
+def not_assessed(cat: str, name: str, lang: str, key: str | None = None,
+                 **values: Any) -> CheckResult:
+    """A check that could not gather its evidence, or a property the answer is degenerate for:
+    0 points, status "not_assessed", message `cat:key` (default `<name>_degenerate`) saying
+    why; never a diagnosis of the student's code."""
     result = failed(cat, name, lang, key or f"{name}_degenerate", hint_key="", **values)
-    result.status = "not_assessable"
+    result.status = "not_assessed"
     return result
 
 
 def substance_required(*form: str) -> Callable[[Callable[..., list[CheckResult]]],
                                                Callable[..., list[CheckResult]]]:
     """Decorate a check function: when none of its results outside `form` passed, the passed
-    `form` results score 0 as not_assessable (common:form_only). The right form alone (type,
+    `form` results score 0 as not_assessed (common:form_only). The right form alone (type,
     shape, keys, determinism) earns nothing; it counts alongside a property of substance."""
     names = frozenset(form)
 
@@ -166,10 +176,10 @@ def substance_required(*form: str) -> Callable[[Callable[..., list[CheckResult]]
 
 def require_substance(results: list[CheckResult], form: Collection[str],
                       lang: str) -> list[CheckResult]:
-    """`results` with the passed `form` checks turned not_assessable when nothing else passed."""
+    """`results` with the passed `form` checks turned not_assessed when nothing else passed."""
     if any(r.passed for r in results if r.name not in form):
         return results
-    return [not_assessable("common", r.name, lang, "form_only", check=r.name)
+    return [not_assessed("common", r.name, lang, "form_only", check=r.name)
             if r.passed else r for r in results]
 
 

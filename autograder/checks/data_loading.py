@@ -21,7 +21,7 @@ from autograder import exchange
 from autograder.checks.base import (
     call_student,
     finite,
-    not_assessable,
+    not_assessed,
     require_substance,
     skipped_after,
 )
@@ -92,7 +92,7 @@ def check_load_data(load_data: Any, *, num_classes: int = 102, image_size=(64, 6
         results.append(CheckResult.fail("load_data_range", msg("common", "not_finite", lang,
                                                                func="load_data")))
     elif all(float(img.max()) - float(img.min()) <= 1e-6 for img in images):
-        results.append(not_assessable("data", "load_data_range", lang, "constant_images",
+        results.append(not_assessed("data", "load_data_range", lang, "constant_images",
                                       value=float(images[0].flat[0])))
     else:
         lo = float(min(img.min() for img in images))

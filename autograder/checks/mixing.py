@@ -37,9 +37,10 @@ import numpy as np
 from autograder.checks.base import (
     call_student,
     failed,
-    not_assessable,
+    not_assessed,
     passed,
     skipped,
+    skipped_after,
     substance_required,
 )
 from autograder.exchange import to_numpy
@@ -49,6 +50,7 @@ from autograder.model import CheckResult
 CAT = "mixing"
 MIXUP_CHECKS = ["mixup_returns", "mixup_images", "mixup_labels", "mixup_mixes",
                 "mixup_distribution", "mixup_seed"]
+LAMBDA_SCOPES = ("sample", "batch")  # [[tests]] config `lambda_per`: one lambda per sample/batch
 CUTMIX_CHECKS = ["cutmix_returns", "cutmix_images", "cutmix_labels", "cutmix_mixes",
                  "cutmix_distribution", "cutmix_seed"]
 P_REJECT = 1e-4          # KS rejection level = documented false-rejection rate
@@ -155,11 +157,12 @@ def _unique_folded(own_per_call: list[np.ndarray]) -> np.ndarray:
 def check_mixup(mixup: Callable | None, *, alpha: float = 0.2, lang: str = DEFAULT_LANG, seed: int = 0,
                 batch_size: int = 24, image_shape: tuple[int, int, int] = (8, 8, 3),
                 calls: int = 12, min_draws: int = 40, max_calls: int = 64,
-                func: str = "mixup", **_: Any) -> list[CheckResult]:
+                func: str = "mixup", lambda_per: str = "sample", **_: Any) -> list[CheckResult]:
     """Check `mixup(images, labels, alpha, seed) -> (images, labels)`; see module docstring.
 
     Results, in order: mixup_returns, mixup_images, mixup_labels, mixup_mixes,
-    mixup_distribution, mixup_seed.
+    mixup_distribution, mixup_seed, then mixup_lambda_scope (one lambda per sample or per
+    batch, as `lambda_per` says) and mixup_contract (dtype kept, caller's arrays untouched).
     """
     images, labels = _inputs(seed, batch_size, tuple(image_shape))
     inv = np.linalg.pinv(images.reshape(batch_size, -1).astype(np.float64))
@@ -171,7 +174,7 @@ def check_mixup(mixup: Callable | None, *, alpha: float = 0.2, lang: str = DEFAU
     _mixup_analyse(*first, images, labels, inv, draws)
     k = 1
     while k < max_calls and (k < calls or len(_unique_folded(draws.own)) < min_draws):
-        if draws.image_bad or draws.label_bad:
+        if draws.image_bad:  # wrong labels still give valid lambdas: keep sampling (issue 12.5)
             break
         out, bad = _call(mixup, func, "mixup_images", lang, images, labels, alpha, seed * 1000 + k)
         if bad is not None:
@@ -184,24 +187,70 @@ def check_mixup(mixup: Callable | None, *, alpha: float = 0.2, lang: str = DEFAU
         results.append(failed(CAT, "mixup_images", lang, i=i, own=own, partner=pw,
                               others=others, resid=resid))
     elif nothing_mixed:
-        results.append(not_assessable(CAT, "mixup_images", lang, "nothing_mixed", calls=k))
+        results.append(not_assessed(CAT, "mixup_images", lang, "nothing_mixed", calls=k))
     else:
         results.append(passed(CAT, "mixup_images", lang, calls=k))
     if draws.label_bad:
         i, own, lab, total = draws.label_bad
-        results.append(failed(CAT, "mixup_labels", lang, i=i, own=own, found=lab, total=total))
+        results.append(failed(CAT, "mixup_labels", lang, i=i, own=own, found=lab, total=total,
+                              lambda_per=lambda_per))
     elif draws.checked_mixed == 0:
-        results.append(not_assessable(CAT, "mixup_labels", lang, "nothing_mixed", calls=k))
+        results.append(not_assessed(CAT, "mixup_labels", lang, "nothing_mixed", calls=k))
     else:
         results.append(passed(CAT, "mixup_labels", lang))
     if draws.image_bad:
         results.extend(skipped(["mixup_mixes", "mixup_distribution"], results[1]))
     else:
         results.extend(_mixup_mixes(draws, alpha, batch_size, lang))
-        results.append(_mixup_distribution(draws, alpha, lang))
+        results.append(_mixup_distribution(draws, alpha, lang) if k >= calls else
+                       not_assessed(CAT, "mixup_distribution", lang, "too_few_calls", calls=k,
+                                    need=calls))
     results.append(_seed_check(mixup, func, "mixup_seed", lang, images, labels, alpha,
                                seed * 1000 + 999))
+    results.append(_lambda_scope(draws, lambda_per, lang) if not draws.image_bad else
+                   skipped_after("mixup_lambda_scope", results[1]))
+    results.append(_contract_check(mixup, func, "mixup_contract", lang, images, labels, alpha,
+                                   seed * 1000 + 998))
     return results
+
+
+def _lambda_scope(draws: _MixupDraws, lambda_per: str, lang: str) -> CheckResult:
+    """One lambda per sample: the mixed samples of a call carry several distinct lambdas;
+    per batch: all of a call's samples carry the same one (folded: l and 1-l alike)."""
+    if lambda_per not in LAMBDA_SCOPES:
+        raise ValueError(f"lambda_per must be one of {LAMBDA_SCOPES}, not {lambda_per!r}")
+    distinct = []
+    for own, mixed in zip(draws.own, draws.mixed, strict=True):
+        folded = np.minimum(own, 1.0 - own)[mixed]
+        if folded.size >= 2:
+            distinct.append(len(np.unique(np.round(folded, 4))))
+    if not distinct:
+        return not_assessed(CAT, "mixup_lambda_scope", lang, "lambda_scope_no_evidence")
+    per_sample = float(np.mean([d > 1 for d in distinct]))
+    ok = per_sample >= 0.5 if lambda_per == "sample" else per_sample == 0.0
+    key = "mixup_lambda_scope" if ok else f"mixup_lambda_scope_{lambda_per}"
+    return (passed(CAT, "mixup_lambda_scope", lang, lambda_per=lambda_per) if ok else
+            failed(CAT, "mixup_lambda_scope", lang, key, share=per_sample))
+
+
+def _contract_check(fn, func, check, lang, images, labels, alpha, seed) -> CheckResult:
+    """The docstring's promises beyond the maths: float32 in -> float32 out (images and
+    labels), and the caller's arrays are left as they were (observable when the function runs
+    in this process; through the sandbox the student only ever sees copies)."""
+    x_in, y_in = images.copy(), labels.copy()
+    value, bad = call_student(fn, func, check, lang, x_in, y_in, alpha=alpha, seed=seed)
+    if bad is not None:
+        return bad
+    if isinstance(value, dict) and {"images", "labels"} <= set(value):
+        value = (value["images"], value["labels"])
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        return failed(CAT, check, lang, "bad_return", func=func, found=type(value).__name__)
+    dtypes = [str(np.asarray(to_numpy(v)).dtype) for v in value]
+    if dtypes != ["float32", "float32"]:
+        return failed(CAT, check, lang, "contract_dtype", func=func, found=", ".join(dtypes))
+    if not (np.array_equal(x_in, images) and np.array_equal(y_in, labels)):
+        return failed(CAT, check, lang, "contract_in_place", func=func)
+    return passed(CAT, check, lang)
 
 
 def _mixup_mixes(draws: _MixupDraws, alpha: float, batch: int, lang: str) -> list[CheckResult]:
@@ -246,7 +295,7 @@ def _seed_check(fn, func, check, lang, images, labels, alpha, seed) -> CheckResu
     if not same(outs[0], outs[1]):
         return failed(CAT, check, lang, "seed", func=func, seed=seed)
     if same(outs[0], outs[2]):
-        return not_assessable(CAT, check, lang, "seed_degenerate", func=func, seed=seed)
+        return not_assessed(CAT, check, lang, "seed_degenerate", func=func, seed=seed)
     return passed(CAT, check, lang)
 
 
@@ -330,7 +379,7 @@ def check_cutmix(cutmix: Callable | None, *, alpha: float = 1.0, lang: str = DEF
     """Check `cutmix(images, labels, alpha, seed) -> (images, labels)`; see module docstring.
 
     Results: cutmix_returns, cutmix_images, cutmix_labels, cutmix_mixes, cutmix_distribution,
-    cutmix_seed. Label weights may differ from the pasted pixel fraction by (H+W+1)/(H*W), the
+    cutmix_seed, cutmix_contract. Label weights may differ from the pasted pixel fraction by (H+W+1)/(H*W), the
     grid rounding `keras.layers.CutMix` has (it weights labels by the continuous box).
     """
     h, w = image_shape[:2]
@@ -343,7 +392,7 @@ def check_cutmix(cutmix: Callable | None, *, alpha: float = 1.0, lang: str = DEF
     draws = _CutmixDraws()
     _cutmix_analyse(*first, images, labels, draws, tol)
     for k in range(1, calls):
-        if draws.image_bad or draws.label_bad:
+        if draws.image_bad:  # wrong labels still give valid areas: keep sampling (issue 12.5)
             break
         out, bad = _call(cutmix, func, "cutmix_images", lang, images, labels, alpha,
                          seed * 1000 + k)
@@ -355,7 +404,7 @@ def check_cutmix(cutmix: Callable | None, *, alpha: float = 1.0, lang: str = DEF
         kind, o, info = draws.image_bad
         results.append(failed(CAT, "cutmix_images", lang, f"cutmix_{kind}", i=o, **info))
     elif not really_mixed:
-        results.append(not_assessable(CAT, "cutmix_images", lang, "nothing_mixed", calls=calls))
+        results.append(not_assessed(CAT, "cutmix_images", lang, "nothing_mixed", calls=calls))
     else:
         results.append(passed(CAT, "cutmix_images", lang))
     if draws.label_bad:
@@ -363,7 +412,7 @@ def check_cutmix(cutmix: Callable | None, *, alpha: float = 1.0, lang: str = DEF
         results.append(failed(CAT, "cutmix_labels", lang, i=o, area=area, found=found,
                               total=total, tol=tol))
     elif draws.checked_mixed == 0:
-        results.append(not_assessable(CAT, "cutmix_labels", lang, "nothing_mixed", calls=calls))
+        results.append(not_assessed(CAT, "cutmix_labels", lang, "nothing_mixed", calls=calls))
     else:
         results.append(passed(CAT, "cutmix_labels", lang))
     if draws.image_bad:
@@ -382,4 +431,6 @@ def check_cutmix(cutmix: Callable | None, *, alpha: float = 1.0, lang: str = DEF
                                          alpha=alpha))
     results.append(_seed_check(cutmix, func, "cutmix_seed", lang, images, labels, alpha,
                                seed * 1000 + 999))
+    results.append(_contract_check(cutmix, func, "cutmix_contract", lang, images, labels, alpha,
+                                   seed * 1000 + 998))
     return results

@@ -30,7 +30,7 @@ from autograder.checks.base import (
     call_student,
     failed,
     finite,
-    not_assessable,
+    not_assessed,
     passed,
     require_substance,
     skipped,
@@ -237,10 +237,10 @@ def _shuffle(sample, source, labels, name, lang) -> CheckResult:
     first = _order_keys(sample.batches, source, labels, name)
     second = _order_keys(sample.second, source, labels, name)
     if first is None or second is None:
-        return not_assessable(CAT, "pipeline_train_shuffle", lang, "shuffle_unknown")
+        return not_assessed(CAT, "pipeline_train_shuffle", lang, "shuffle_unknown")
     (a, ref), (b, _) = first, second
     if not (np.array_equal(np.sort(a), np.sort(ref)) and np.array_equal(np.sort(b), np.sort(ref))):
-        return not_assessable(CAT, "pipeline_train_shuffle", lang, "shuffle_unknown")
+        return not_assessed(CAT, "pipeline_train_shuffle", lang, "shuffle_unknown")
     if np.array_equal(a, b):
         key = "pipeline_train_shuffle" if np.array_equal(a, ref) else "shuffle_once"
         return failed(CAT, "pipeline_train_shuffle", lang, key)

@@ -9,7 +9,8 @@ bundle next to the notebook (`autograder_check/` in its folder or one level up, 
 notebook's metadata (`metadata.autograder.assignment`) or its file name under solutions/.
 `--assignment` takes a name, a solution folder or a bundle folder. Exit codes: 0 every visible
 check passes and lint is clean, 1 something to fix (unlike `nbgrader validate`, which exits 0),
-2 usage or bad input, 3 internal error.
+2 usage or bad input, 3 internal error. Untouched optional (extra-credit) functions are
+reported as optional and never make it exit 1.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from autograder import assignment as assignment_mod
 from autograder.commands._infer import find_bundle, infer_assignment
 from autograder.commands._isolation import add_isolation_arg, preflight
 from autograder.commands.grade import quiet_stdout
-from autograder.errors import AutograderError
-from autograder.messages import LANGS, msg
+from autograder.errors import AutograderError, NotebookError
+from autograder.messages import DEFAULT_LANG, LANGS, msg
 from autograder.model import SubmissionResult
 from autograder.report import results_json
 from autograder.report.console import text_summary
@@ -61,21 +62,46 @@ def lint_findings(nb: Any, assignment: assignment_mod.Assignment,
     return [issue.to_dict() for issue in lint_notebook(nb, assignment, lang=lang)]
 
 
-def run(args: argparse.Namespace) -> int:
+def _read_and_load(notebook: Path, args: argparse.Namespace
+                   ) -> tuple[Any, assignment_mod.Assignment]:
+    """The notebook and its assignment; errors in the student's language (--lang, else
+    Spanish), with where to find the `autograder_check/` folder when none is found."""
     from autograder.notebook_io import read_notebook
 
+    lang = args.lang or DEFAULT_LANG
+    try:
+        nb = read_notebook(notebook)  # bad input first: "not a notebook", never "cannot infer"
+    except NotebookError as exc:
+        raise AutograderError(msg("report", "check_bad_notebook", lang, notebook=notebook,
+                                  detail=msg("grader", exc.kind.value, lang, **exc.values))
+                              ) from exc
+    bundle = None if args.assignment else find_bundle(notebook, nb)
+    try:
+        source = args.assignment or bundle or infer_assignment(notebook, nb)
+        return nb, assignment_mod.load(source)
+    except AutograderError as exc:
+        if args.assignment:
+            raise AutograderError(msg("report", "check_unknown_assignment", lang,
+                                      assignment=args.assignment, detail=str(exc))) from exc
+        raise AutograderError(msg("report", "check_no_bundle", lang, notebook=notebook,
+                                  names=", ".join(assignment_mod.all_names()) or "-")) from exc
+
+
+def run(args: argparse.Namespace) -> int:
     notebook = Path(args.notebook)
-    if not notebook.is_file():
-        raise AutograderError(f"{notebook}: no such notebook")
-    nb = read_notebook(notebook)  # bad input first: "not a notebook", never "cannot infer"
-    source = args.assignment or find_bundle(notebook, nb) or infer_assignment(notebook, nb)
-    assignment = assignment_mod.load(source)
+    nb, assignment = _read_and_load(notebook, args)
     lang = args.lang or assignment.language
     lint = lint_findings(nb, assignment, lang)
     with quiet_stdout(args.json):
         result = _grade_visible(notebook, assignment, args)
     result.lint = lint
-    failing = [o for o in result.outcomes.values() if outcome_status(o) not in ("passed", "skipped")]
+    from autograder.authoring.lint import blocking
+
+    optional = set(assignment.optional_functions)
+    failing = [o for o in result.outcomes.values()
+               if outcome_status(o) not in ("passed", "skipped")
+               and not (o.bonus and outcome_status(o) == "not_implemented"
+                        and set(assignment.test(o.id).functions) <= optional)]
     if args.json:
         sys.stdout.write(json.dumps({"assignment": assignment.name, "lint": lint,
                                      "results": results_json(result, lang=lang)},
@@ -86,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text_summary(result, lang=lang, visible_only=True))
         if not result.outcomes:
             print(msg("report", "check_no_visible", lang))
-    return 1 if (failing or lint or result.error) else 0
+    return 1 if (failing or blocking(lint) or result.error) else 0
 
 
 def _grade_visible(notebook: Path, assignment: assignment_mod.Assignment,

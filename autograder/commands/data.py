@@ -9,8 +9,12 @@ and says where to run it and which folders to copy.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
 import os
+import sys
+from collections.abc import Iterator
 
 from autograder.assignment import all_names
 from autograder.assignment import load as load_assignment
@@ -31,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    logging.getLogger("absl").setLevel(logging.ERROR)  # tfds' "Variant folder ..." warnings
     names = all_names() if args.all else list(args.names)
     if not names:
         raise AutograderError("name an assignment or pass --all")
@@ -38,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "fetch":
         for a in assignments:
             data.fetch(a, timeout=args.timeout, log=lambda m, a=a: print(f"{a.name}: {m}"))
-    statuses = [(a.name, s) for a in assignments for s in data.cache_report(a)]
+    with _quiet_native_stderr():  # TensorFlow's C++ start-up lines say nothing about caches
+        statuses = [(a.name, s) for a in assignments for s in data.cache_report(a)]
     if args.json:
         print(json.dumps([{"assignment": n, "kind": s.kind, "name": s.name, "ok": s.ok,
                            "path": s.path} for n, s in statuses], indent=2))
@@ -46,3 +52,18 @@ def run(args: argparse.Namespace) -> int:
         for n, s in statuses:
             print(f"{'OK     ' if s.ok else 'MISSING'} {n}: {s.message}")
     return 0 if all(s.ok for _, s in statuses) else 1
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Drop what native code writes to fd 2 (absl/TF start-up logs); every problem a status
+    finds is in its message, so nothing the user needs is lost."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)

@@ -33,7 +33,7 @@ def _show(path: Path) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from autograder.authoring.generate import build, stale, write
+    from autograder.authoring.generate import build, reference_warnings, stale, write
 
     names = list(args.solutions)
     if args.all:
@@ -46,7 +46,10 @@ def run(args: argparse.Namespace) -> int:
     # build everything first: a marker error in one assignment writes nothing at all
     planned = {}
     for name in names:
-        planned.update(build(load(name)))
+        spec = load(name)
+        planned.update(build(spec))
+        for warning in reference_warnings(spec):
+            print(f"autograder generate: warning: {warning}", file=sys.stderr)
     if args.check:
         old = stale(planned)
         for path in old:

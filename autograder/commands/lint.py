@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from autograder.assignment import load
-    from autograder.authoring.lint import lint_notebook
+    from autograder.authoring.lint import blocking, lint_notebook, shown_cell
     from autograder.commands._infer import infer_assignment
     from autograder.notebook_io import read_notebook
 
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([i.to_dict() for i in issues], ensure_ascii=False, indent=1))
     else:
         for i in issues:
-            where = msg("lint", "cli_where", lang, cell=i.cell, line=i.line)
-            print(f"{args.notebook}: {where}: {i.kind}: {i.message}")
+            where = msg("lint", "cli_where", lang, cell=shown_cell(i.cell), line=i.line)
+            print(f"{args.notebook}: {where}: {i.message}")  # codes only in --json
         print(msg("lint", "cli_summary", lang, n=len(issues)))
-    return 1 if issues else 0
+    return 1 if blocking(issues) else 0

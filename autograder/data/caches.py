@@ -55,7 +55,8 @@ def tfds_data_dir() -> Path:
     return Path(os.environ.get("TFDS_DATA_DIR") or Path.home() / "tensorflow_datasets")
 
 
-def tfds_cache_status(name: str, data_dir: str | os.PathLike | None = None) -> CacheStatus:
+def tfds_cache_status(name: str, data_dir: str | os.PathLike | None = None,
+                      assignment: str = "<assignment>") -> CacheStatus:
     """Is TFDS dataset `name` prepared in `data_dir` (default: $TFDS_DATA_DIR or ~/tensorflow_datasets)?"""
     import tensorflow_datasets as tfds
 
@@ -67,7 +68,7 @@ def tfds_cache_status(name: str, data_dir: str | os.PathLike | None = None) -> C
         return CacheStatus("tfds", name, False, str(root), f"{name}: {type(exc).__name__}: {exc}")
     message = (f"TFDS dataset {name} is prepared in {path}" if ok else
                f"TFDS dataset {name} is not in the cache ({path} missing); on a machine with "
-               f"internet run: autograder data fetch <assignment> (or set TFDS_DATA_DIR)")
+               f"internet run: autograder data fetch {assignment} (or set TFDS_DATA_DIR)")
     return CacheStatus("tfds", name, ok, str(path), message)
 
 
@@ -81,7 +82,8 @@ def keras_models_dir() -> Path:
     return Path(os.path.expanduser(home)) / "models"
 
 
-def keras_weights_cached(name: str, include_top: bool = False) -> CacheStatus:
+def keras_weights_cached(name: str, include_top: bool = False,
+                         assignment: str = "<assignment>") -> CacheStatus:
     """Is the ImageNet weights file of keras.applications `name` (e.g. "resnet50") cached?"""
     key = name.lower()
     if key not in WEIGHT_FILES:
@@ -90,7 +92,7 @@ def keras_weights_cached(name: str, include_top: bool = False) -> CacheStatus:
     ok = path.is_file() and path.stat().st_size > 0
     message = (f"Keras ImageNet weights for {name} cached at {path}" if ok else
                f"Keras ImageNet weights for {name} are not cached ({path} missing); on a machine "
-               f"with internet run: autograder data fetch <assignment> (or set KERAS_HOME)")
+               f"with internet run: autograder data fetch {assignment} (or set KERAS_HOME)")
     return CacheStatus("weights", name, ok, str(path), message)
 
 
@@ -103,8 +105,8 @@ def required(assignment: Any) -> tuple[list[str], list[str]]:
 def cache_report(assignment: Any) -> list[CacheStatus]:
     """Status of every dataset and weights file the assignment needs."""
     datasets, weights = required(assignment)
-    return ([tfds_cache_status(d) for d in datasets] +
-            [keras_weights_cached(w) for w in weights])
+    return ([tfds_cache_status(d, assignment=assignment.name) for d in datasets] +
+            [keras_weights_cached(w, assignment=assignment.name) for w in weights])
 
 
 def require_caches(assignment: Any, profile: str) -> None:

@@ -144,6 +144,27 @@ def bounded(items: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
                                   "exc_type": "", "message": f"... (+{more})", "more": more}]
 
 
+def _explain_broken_definitions(result: SubmissionResult, nb: Any, lang: str) -> None:
+    """A function whose `def` sits in a cell with a syntax error is reported as such (cell
+    numbered from 1), not as "not found"; cell errors name the functions their cell defines."""
+    from autograder.authoring.lint import broken_definitions, cell_functions
+
+    for err in result.cell_errors:
+        cell = err.get("cell")
+        if isinstance(cell, int) and 0 <= cell < len(nb.cells):
+            err["functions"] = cell_functions(nb.cells[cell])
+    broken = broken_definitions(nb)
+    for outcome in result.outcomes.values():
+        for check in outcome.results:
+            func = check.details.get("missing_function")
+            if check.passed or func not in broken:
+                continue
+            cell, line = broken[func]
+            check.message = msg("lint", "not_defined_syntax_error", lang, func=func,
+                                cell=cell + 1, line=line)
+            check.status = "error"
+
+
 def _number_cells(nb: Any) -> Any:
     """Copy of `nb` whose cells remember their index in the student's notebook; outputs and
     attachments are dropped (never executed, and they can be large)."""
@@ -260,6 +281,7 @@ def grade_source(data: bytes, filename: str, assignment: Assignment | str,
     result = SubmissionResult(student=student, assignment=a.name, notebook=notebook,
                               max_score=a.max_score(gpu=opts.gpu))
     result.lint = _lint(nb, a)
+    student_nb = nb
     nb = _number_cells(nb)
     values = profile_values(a, opts.profile)
     if values:
@@ -281,6 +303,7 @@ def grade_source(data: bytes, filename: str, assignment: Assignment | str,
                                       if _original([e.cell], positions)], "cell_errors_more")
         result.error_kind, result.error = _run_error(report, opts, lang)
         _run_suite(result, a, student_obj, opts, lang)
+        _explain_broken_definitions(result, student_nb, lang)
     except AutograderError:
         raise
     except Exception as exc:  # noqa: BLE001 - never crash a batch on one notebook

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
+import re
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -99,10 +100,12 @@ class GradingSession:
         test_id = self._test_id(request.node)
         spec = self._spec(request.node)
         weights = spec.weights if spec is not None else {}
+        hint_level = spec.hint_level if spec is not None else "full"
 
         def _check(results: list[CheckResult]) -> list[CheckResult]:
             results = [reweighted(r, weights[r.name]) if r.name in weights else r
                        for r in results]
+            results = [with_hint_level(r, hint_level) for r in results]
             self._recorded.setdefault(test_id, []).extend(results)
             for r in results:
                 if r.picture is not None:
@@ -239,3 +242,42 @@ class NamespaceStudent:
 
     def global_value(self, name: str) -> Any:
         return self._ns.get(name)
+
+
+_CODE_SPAN = re.compile(r"`[^`]*`")
+_DOTTED_CALL = re.compile(r"[\w.]*\w\.\w+\(")  # tf.maximum(, np.mean(, x.numpy(
+_CODE_HINTS = re.compile(r"tf\.|np\.|keras\.|=|\d\s*,\s*\d|\w\.\w+\(")
+
+
+def _strip_code(text: str) -> str:
+    """`text` without backtick spans, dotted calls with their arguments and parentheses that
+    hold code or axis lists."""
+    text = _CODE_SPAN.sub("…", text)
+    out, i = [], 0
+    while i < len(text):
+        call = _DOTTED_CALL.match(text, i) if (i == 0 or not text[i - 1].isalnum()) else None
+        if text[i] == "(" or call:
+            j = call.end() - 1 if call else i
+            depth, k = 0, j
+            while k < len(text):
+                depth += {"(": 1, ")": -1}.get(text[k], 0)
+                if depth == 0:
+                    break
+                k += 1
+            group = text[i:k + 1]
+            if call or _CODE_HINTS.search(group):
+                out.append("…" if call else "")
+                i = k + 1
+                continue
+        out.append(text[i])
+        i += 1
+    return re.sub(r"\s+([;,.)])", r"\1", "".join(out))
+
+
+def with_hint_level(result: CheckResult, level: str) -> CheckResult:
+    """`hint_level` of a test (assignment.toml): "full" keeps hints, "none" drops them,
+    "concept" drops the code in them (`_strip_code`), so a visible test never prints a blank's
+    answer verbatim."""
+    if level == "full" or not result.hint:
+        return result
+    return dataclasses.replace(result, hint="" if level == "none" else _strip_code(result.hint))

@@ -6,10 +6,8 @@ fill in versus what to fix; prints only student-facing messages and hints, never
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from autograder.messages import DEFAULT_LANG, msg
-from autograder.model import CheckResult, IsolationMode, SubmissionResult
+from autograder.model import IsolationMode, SubmissionResult
 from autograder.report.summary import (
     CATALOG,
     cell_error_lines,
@@ -17,7 +15,9 @@ from autograder.report.summary import (
     fmt_points,
     isolation_text,
     lint_lines,
+    merge_same_message,
     outcome_status,
+    shown_cells,
 )
 
 _GROUPS = (("not_implemented", "check_not_implemented_header"),
@@ -60,7 +60,7 @@ def text_summary(result: SubmissionResult, *, lang: str = DEFAULT_LANG, show_lin
             label = f"{o.paso} · {o.id}" if o.paso else o.id
             out.append(f"  [{label}] {fmt_points(o.score)} / {fmt_points(o.points)}")
             failed = [r for r in o.results if not r.passed]
-            for r in _merge_same_message(failed):
+            for r in merge_same_message(failed):
                 out += ["    " + line for line in check_line(r, lang).splitlines()]
             if not failed and o.message:
                 out += ["    " + line for line in o.message.splitlines()]
@@ -71,25 +71,15 @@ def text_summary(result: SubmissionResult, *, lang: str = DEFAULT_LANG, show_lin
     if outcomes:
         counted = [o for o in outcomes if statuses[o.id] != "skipped"]
         out.append(t("check_summary" if visible_only else "grade_summary", passed=len(passed), total=len(counted),
-                     score=fmt_points(result.score),
-                     max_score=fmt_points(sum(o.points for o in counted if not o.bonus))))
+                     score=fmt_points(sum(o.score for o in counted if not o.bonus)),
+                     max_score=fmt_points(sum(o.points for o in counted if not o.bonus)),
+                     extra=fmt_points(sum(o.score for o in counted if o.bonus)),
+                     extra_max=fmt_points(sum(o.points for o in counted if o.bonus)) if any(
+                         o.bonus for o in counted) else ""))
         if visible_only and len(passed) == len(counted) and not result.error:
             out.append(t("check_all_passed"))
     if result.skipped_cells:
-        out.append(t("skipped_cells", cells=", ".join(str(c) for c in result.skipped_cells)))
+        out.append(t("skipped_cells", cells=shown_cells(result.skipped_cells)))
     if result.isolation.mode == IsolationMode.NONE:  # the weaker mode is never silent
         out.append(f"{t('isolation')}: {isolation_text(result.isolation, lang)}")
     return "\n".join(out).strip() + "\n"
-
-
-def _merge_same_message(results: list[CheckResult]) -> list[CheckResult]:
-    """Failed checks with the same message and hint as one entry naming all of them (a missing
-    function fails every check of a test with one identical message)."""
-    merged: dict[tuple[str, str], CheckResult] = {}
-    for r in results:
-        key = (r.message, r.hint)
-        if key in merged:
-            merged[key] = replace(merged[key], name=f"{merged[key].name}, {r.name}")
-        else:
-            merged[key] = r
-    return list(merged.values())

@@ -26,6 +26,7 @@ from autograder.report.summary import (
     lint_lines,
     outcome_status,
     outcome_text,
+    shown_cells,
 )
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -77,7 +78,7 @@ def top_output(result: SubmissionResult, lang: str) -> str:
                      + "\n".join(f"- {line}" for line in cell_errors))
     if result.skipped_cells:
         parts.append(msg(CATALOG, "skipped_cells", lang,
-                         cells=", ".join(str(c) for c in result.skipped_cells)))
+                         cells=shown_cells(result.skipped_cells)))
     if result.isolation:
         parts.append(f"{msg(CATALOG, 'isolation', lang)}: "
                      f"{isolation_text(result.isolation, lang)}")

@@ -30,7 +30,9 @@ from autograder.report.summary import (
     fmt_points,
     isolation_text,
     lint_rows,
+    merge_same_message,
     outcome_status,
+    shown_cells,
     status_label,
 )
 
@@ -61,14 +63,17 @@ def _png_uri(png: bytes) -> str:
 
 
 def picture_list(result: SubmissionResult, lang: str = DEFAULT_LANG) -> list[dict[str, str]]:
-    """[{test, check, kind, caption, src}] for the pictures: per test, the failed checks'
-    pictures first, at most MAX_PICTURES_PER_TEST."""
+    """[{test, check, kind, caption, src}] for the pictures: per test, the localization case
+    first, then the failed checks' pictures, at most MAX_PICTURES_PER_TEST."""
     out: list[dict[str, str]] = []
     for test_id, by_check in (result.pictures or {}).items():
         outcome = result.outcomes.get(test_id)
         failed = {r.name for r in outcome.results if not r.passed} if outcome else set()
         shown = 0
-        for check in sorted(by_check, key=lambda c: c not in failed):
+        # the localization case first (a readable image with a known answer, not noise), then
+        # the failed checks' pictures
+        order = sorted(by_check, key=lambda c: (not c.endswith("_localization"), c not in failed))
+        for check in order:
             if shown >= MAX_PICTURES_PER_TEST:
                 break
             try:
@@ -118,7 +123,7 @@ def feedback_context(result: SubmissionResult, *, lang: str = DEFAULT_LANG,
             "status": status, "status_label": status_label(status, lang),
             "message": _test_message(o.message, result.error, lang) if not o.results else "",
             "failed": [r.to_dict() | {"status_label": status_label(r.status, lang)}
-                       for r in o.results if not r.passed],
+                       for r in merge_same_message([r for r in o.results if not r.passed])],
             "passed": [r.name for r in o.results if r.passed],
         })
         kind = "bonus_" if o.bonus else ""
@@ -131,15 +136,16 @@ def feedback_context(result: SubmissionResult, *, lang: str = DEFAULT_LANG,
         "lang": lang, "t": t, "version": __version__,
         "title": title or result.assignment, "result": result,
         "notebook_name": Path(result.notebook).name if result.notebook else "",
-        "score": result.score, "max_score": max_score,
-        "percent": max(0.0, min(100.0, 100.0 * result.score / max_score)) if max_score else 0.0,
+        "score": result.base_score, "max_score": max_score,
+        "extra_score": result.extra_score, "extra_max": result.extra_max,
+        "percent": max(0.0, min(100.0, 100.0 * result.base_score / max_score)) if max_score else 0.0,
         "pasos": list(pasos.values()),
         "details": [test for g in pasos.values() for test in g["tests"]
                     if test["status"] != "passed"],
         "pictures": picture_list(result, lang),
         "lint": lint_rows(result.lint),
         "cell_errors": cell_error_lines(result, lang),
-        "skipped_cells": ", ".join(str(c) for c in result.skipped_cells),
+        "skipped_cells": shown_cells(result.skipped_cells),
         "executed": result.error is None,
         "isolation": isolation_text(result.isolation, lang),
     }

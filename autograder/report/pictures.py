@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 _DPI = 80
-_PANEL = 2.4  # inches per panel
+_PANEL = 3.6  # inches per panel: 288 px, a conv map's blocks stay readable
 _PNG_META = {"Software": None}
 
 
@@ -59,32 +59,27 @@ def _heat(heatmap: Any) -> np.ndarray:
 
 def heatmap_overlay_png(image: Any, heatmap: Any, reference_heatmap: Any = None,
                         *, titles: Sequence[str] | None = None) -> bytes:
-    """PNG: original | heatmap | overlay (| reference overlay when given), side by side.
+    """PNG: image | your map over it (| the reference map over it, the same form) side by side.
 
-    `image` may be None (a blank canvas is used).
-
-    Heatmaps of any resolution are stretched over the image's extent (bilinear), shown with
-    the `jet` colormap on a fixed [0, 1] scale so students see un-normalised maps as dim.
+    `image` may be None (a blank canvas is used). Heatmaps of any resolution are stretched over
+    the image's extent, shown with the `jet` colormap on a fixed [0, 1] scale (values outside
+    are clipped), so un-normalised or negative maps look as they are: dim or cut.
     """
     heat = _heat(heatmap)
     img = displayable(np.zeros(heat.shape) if image is None else image)
-    panels = 4 if reference_heatmap is not None else 3
-    names = list(titles) if titles else ["image", "heatmap", "overlay", "reference"]
-    fig, axes = _figure(1, panels)
+    maps = [heat] if reference_heatmap is None else [heat, _heat(reference_heatmap)]
+    names = list(titles) if titles else ["image", "your map", "reference"]
+    fig, axes = _figure(1, 1 + len(maps))
     h, w = img.shape[:2]
     extent = (0, w, h, 0)
     grey = "gray" if img.ndim == 2 else None
-    axes[0, 0].imshow(img, cmap=grey, vmin=0, vmax=1)
-    axes[0, 1].imshow(heat, cmap="jet", vmin=0, vmax=1, interpolation="nearest")
-    for ax, hm in ((axes[0, 2], heat),
-                   (axes[0, 3] if panels == 4 else None, reference_heatmap)):
-        if ax is None:
-            continue
+    axes[0, 0].imshow(img, cmap=grey, vmin=0, vmax=1, extent=extent)
+    for ax, hm in zip(axes[0, 1:], maps, strict=True):
         ax.imshow(img, cmap=grey, vmin=0, vmax=1, extent=extent)
-        ax.imshow(_heat(hm), cmap="jet", vmin=0, vmax=1, alpha=0.45, extent=extent,
-                  interpolation="bilinear")
+        ax.imshow(hm, cmap="jet", vmin=0, vmax=1, alpha=0.5, extent=extent,
+                  interpolation="nearest")
     for ax, name in zip(axes[0], names, strict=False):
-        ax.set_title(name, fontsize=9)
+        ax.set_title(name, fontsize=11)
     fig.tight_layout()
     return _png(fig)
 

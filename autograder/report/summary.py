@@ -7,6 +7,8 @@ checks are all "not implemented" is "not_implemented", never "wrong").
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from autograder.messages import msg
 from autograder.model import (
     CheckResult,
@@ -76,7 +78,7 @@ def lint_rows(lint: list[dict]) -> list[dict[str, str]]:
     def known(value: object) -> str:
         return "–" if value is None or value == "" else str(value)
 
-    return [{"cell": known(f.get("cell")), "line": known(f.get("line")),
+    return [{"cell": known(shown_cell(f.get("cell"))), "line": known(f.get("line")),
              "func": f.get("func") or "", "message": f.get("message") or f.get("kind", "")}
             for f in lint]
 
@@ -86,10 +88,25 @@ def lint_lines(lint: list[dict]) -> list[str]:
     return [row["message"] for row in lint_rows(lint)]
 
 
+_SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
+
+
+def shown_cell(index: object) -> object:
+    """Cells are stored by nbformat index (0-based); students read them numbered from 1."""
+    return index + 1 if isinstance(index, int) and not isinstance(index, bool) else index
+
+
+def shown_cells(indices: list[int]) -> str:
+    return ", ".join(str(shown_cell(c)) for c in indices)
+
+
 def cell_error_lines(result: SubmissionResult, lang: str) -> list[str]:
-    """One line per notebook cell that raised while the grader executed it."""
-    return [msg(CATALOG, "cell_error_line", lang, cell=e.get("cell", "?"), line=e.get("line") or "",
-                exc_type=e.get("exc_type", "Error"), message=str(e.get("message", ""))[:300])
+    """One line per notebook cell that raised while the grader executed it (cells from 1)."""
+    return [msg(CATALOG, "cell_error_line", lang, cell=shown_cell(e.get("cell", "?")),
+                line=e.get("line") or "", exc_type=e.get("exc_type", "Error"),
+                message=str(e.get("message", ""))[:300],
+                functions=", ".join(f"`{f}`" for f in e.get("functions") or []),
+                syntax=e.get("exc_type") in _SYNTAX_ERRORS)
             for e in getattr(result, "cell_errors", None) or []]
 
 
@@ -107,3 +124,16 @@ def isolation_text(isolation: Isolation, lang: str) -> str:
         if missing:
             parts.append(msg(CATALOG, "isolation_missing", lang, features=", ".join(missing)))
     return "; ".join(parts)
+
+
+def merge_same_message(results: list[CheckResult]) -> list[CheckResult]:
+    """Failed checks with the same message and hint as one entry naming all of them (a missing
+    function fails every check of a test with one identical message)."""
+    merged: dict[tuple[str, str], CheckResult] = {}
+    for r in results:
+        key = (r.message, r.hint)
+        if key in merged:
+            merged[key] = replace(merged[key], name=f"{merged[key].name}, {r.name}")
+        else:
+            merged[key] = r
+    return list(merged.values())

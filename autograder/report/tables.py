@@ -25,6 +25,8 @@ from autograder.report.summary import outcome_status
 NBGRADER_COLUMNS = ("assignment", "duedate", "timestamp", "student_id", "last_name",
                     "first_name", "email", "raw_score", "late_submission_penalty", "score",
                     "max_score")
+# after nbgrader's columns: base and extra credit apart, so lost points never hide behind bonus
+SCORE_COLUMNS = ("base_score", "extra_score", "extra_max_score")
 
 
 def grade_row(result: SubmissionResult, *, duedate: str = "", timestamp: str = "") -> dict[str, Any]:
@@ -35,15 +37,17 @@ def grade_row(result: SubmissionResult, *, duedate: str = "", timestamp: str = "
         "raw_score": float(result.score), "late_submission_penalty": 0.0,
         "score": float(result.score),
         "max_score": float(result.max_score),
+        "base_score": float(result.base_score), "extra_score": float(result.extra_score),
+        "extra_max_score": float(result.extra_max),
     }
 
 
 def grades_csv(results: list[SubmissionResult], *, duedate: str = "",
                timestamps: dict[str, str] | None = None) -> str:
-    """CSV text with NBGRADER_COLUMNS, one row per student sorted by student id."""
+    """CSV text with NBGRADER_COLUMNS + SCORE_COLUMNS, one row per student sorted by id."""
     timestamps = timestamps or {}
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=NBGRADER_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=NBGRADER_COLUMNS + SCORE_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for r in sorted(results, key=lambda r: r.student):
         writer.writerow(grade_row(r, duedate=duedate, timestamp=timestamps.get(r.student, "")))

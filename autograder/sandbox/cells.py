@@ -178,6 +178,8 @@ def _cell_line(exc: BaseException, index: int) -> int | None:
 
 
 def short_message(exc: BaseException) -> str:
+    if isinstance(exc, SyntaxError) and isinstance(exc.msg, str):
+        return exc.msg[:300]  # str() adds "(<cell N>, line L)": a second, internal numbering
     try:
         text = str(exc)
     except BaseException:  # noqa: BLE001 - hostile __str__

@@ -104,7 +104,8 @@ def test_markers_blanks_and_reflection_cells(reference):
 def test_points_bonus_and_gpu_threshold(assignment):
     # (the suite <-> toml match for every assignment: test_bundled_assignments.py)
     assert assignment.max_score() == 20
-    assert {t.id for t in assignment.tests if t.bonus} == {"mixup", "cutmix"}
+    assert {t.id for t in assignment.tests if t.bonus} == {"mixup", "cutmix", "mixup_basics",
+                                                           "cutmix_basics"}
     gpu = assignment.raw["gpu"]
     assert gpu["min_value"] > 0.527 and gpu["metric"] == "test_accuracy"
     assert assignment.raw["checks"]["backbone"] == "resnet50"

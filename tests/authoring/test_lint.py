@@ -44,7 +44,7 @@ def test_unfilled_blanks_by_ast_with_cell_line_function():
     issues = lint_notebook(nb, NAME)
     assert _kinds(issues) == [("unfilled_blank", 1, 4, "clip01"), ("unfilled_blank", 2, 1, None),
                               ("missing_function", None, None, "scale")]
-    assert "celda 1, línea 4" in issues[0].message and "`clip01`" in issues[0].message
+    assert "celda 2, línea 4" in issues[0].message and "`clip01`" in issues[0].message  # from 1
     assert issues[0].to_dict() == {"cell": 1, "line": 4, "func": "clip01",
                                    "kind": "unfilled_blank", "message": issues[0].message}
 
@@ -56,8 +56,8 @@ def test_not_implemented_once_per_function_and_syntax_error():
              "%matplotlib inline\n!pip install foo\nx = 1")
     issues = lint_notebook(nb, NAME, lang="en")
     assert _kinds(issues) == [("not_implemented", 0, 3, "scale"), ("syntax_error", 1, 2, None),
-                              ("missing_function", None, None, "clip01")]
-    assert "Syntax error in cell 1" in issues[1].message
+                              ("not_defined_syntax_error", 1, 2, "clip01")]
+    assert "Syntax error in cell 2" in issues[1].message
 
 
 def test_complete_solution_is_clean():
@@ -171,15 +171,15 @@ def test_lint_cli_speaks_the_assignment_language_and_infers_the_contract(tmp_pat
     assert main(["lint", str(nb)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[-1] == "3 avisos" and not any("issue" in line for line in out)
-    assert out[0].startswith(f"{nb}: celda 0, línea 2: unfilled_blank:")
-    assert any("missing_function" in line and "`scale`" in line for line in out)
+    assert out[0].startswith(f"{nb}: celda 1, línea 2: Hueco `___` sin rellenar")  # no English code
+    assert any("Falta la función `scale`" in line for line in out)
     assert main(["lint", str(nb), "--lang", "en"]) == 1
     assert capsys.readouterr().out.splitlines()[-1] == "3 issues"
     by_meta = tmp_path / "entrega.ipynb"
     nbformat.write(_nb("def clip01(x):\n    return x", meta={"autograder": {"assignment": NAME}}),
                    by_meta)
     assert main(["lint", str(by_meta)]) == 1
-    assert "missing_function" in capsys.readouterr().out
+    assert "Falta la función `scale`" in capsys.readouterr().out
 
 
 def test_lint_cli_without_any_assignment_says_the_contract_was_skipped(tmp_path, capsys):

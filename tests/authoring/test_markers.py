@@ -18,7 +18,7 @@ def test_block_solution_keeps_indentation_and_docstring():
     src = ('def f(x):\n    """Doc: devuelve el doble."""\n    ### BEGIN SOLUTION\n    y = x * 2\n'
            '    return y\n    ### END SOLUTION\n')
     out = template_code(src, W)
-    assert out == ('def f(x):\n    """Doc: devuelve el doble."""\n    # YOUR CODE HERE\n'
+    assert out == ('def f(x):\n    """Doc: devuelve el doble."""\n    # TU CÓDIGO AQUÍ\n'
                    '    raise NotImplementedError()\n')
     assert "x * 2" not in out
 
@@ -90,7 +90,7 @@ def test_crlf_unicode_and_magics():
     assert out.splitlines() == [
         "%matplotlib inline", '!pip install -q "tensorflow==2.21"', "def f(x):",
         '    """Año, niño, acción.', '% de aciertos en el docstring"""',
-        "    tamaño = x * ___", "    # YOUR CODE HERE", "    raise NotImplementedError()"]
+        "    tamaño = x * ___", "    # TU CÓDIGO AQUÍ", "    raise NotImplementedError()"]
 
 
 def test_blank_on_magic_line_refused():
@@ -113,3 +113,10 @@ def test_markdown_answer_region():
 def test_apply_blanks_leaves_regions_alone():
     src = "### BEGIN HIDDEN TESTS\ngrade('a', 'b')\n### END HIDDEN TESTS\nx = 5  # BLANK: 5"
     assert apply_blanks(src) == "### BEGIN HIDDEN TESTS\ngrade('a', 'b')\n### END HIDDEN TESTS\nx = ___"
+
+
+def test_code_stub_speaks_the_assignment_language():
+    """Issue 12.13: the stub students read is Spanish; English stays with lang="en"."""
+    src = "def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n"
+    assert "# TU CÓDIGO AQUÍ" in template_code(src)
+    assert "# YOUR CODE HERE" in template_code(src, lang="en")

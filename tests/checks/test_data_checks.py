@@ -96,7 +96,7 @@ def test_mixup_per_batch_lambda_collects_enough_independent_draws():
         lam, perm = rng.beta(alpha, alpha), rng.permutation(len(images))
         return lam * images + (1 - lam) * images[perm], lam * labels + (1 - lam) * labels[perm]
 
-    results = {r.name: r for r in mixing.check_mixup(per_batch)}
+    results = {r.name: r for r in mixing.check_mixup(per_batch, lambda_per="batch")}
     assert all(r.passed for r in results.values())
     assert results["mixup_distribution"].details["n"] >= 20
     assert len(calls) > 12  # more calls than for per-sample lambdas

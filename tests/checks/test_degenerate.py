@@ -1,6 +1,6 @@
 """The degenerate-answer mechanism (issue 17) and NaN/inf handling (issue 11 item 6), in process.
 
-`base.not_assessable` / `base.require_substance` / `base.finite`, then each check family with a
+`base.not_assessed` / `base.require_substance` / `base.finite`, then each check family with a
 degenerate answer (nothing mixed, a permutation, output independent of the seed, all-zero
 attributions, constant images) and with non-finite values: 0 points, a true message, and the
 reference-like answers still pass.
@@ -25,16 +25,16 @@ def _by_name(results: list[CheckResult]) -> dict[str, CheckResult]:
 
 # ------------------------------------------------------------------------------ base
 
-def test_not_assessable_scores_zero_with_its_own_status_and_message():
-    r = base.not_assessable("mixing", "mixup_labels", "en", "nothing_mixed", calls=3)
-    assert (r.passed, r.score, r.status) == (False, 0.0, "not_assessable")
+def test_not_assessed_scores_zero_with_its_own_status_and_message():
+    r = base.not_assessed("mixing", "mixup_labels", "en", "nothing_mixed", calls=3)
+    assert (r.passed, r.score, r.status) == (False, 0.0, "not_assessed")
     assert "cannot be assessed" in r.message.lower() and "3 calls" in r.message
 
 
 def test_require_substance_zeroes_form_only_answers_and_keeps_real_ones():
     form_only = [CheckResult.ok("shape"), CheckResult.fail("values", "wrong")]
     gated = base.require_substance(form_only, {"shape"}, "es")
-    assert _score(gated) == 0 and gated[0].status == "not_assessable"
+    assert _score(gated) == 0 and gated[0].status == "not_assessed"
     assert "forma" in gated[0].message and gated[1].message == "wrong"
     real = [CheckResult.ok("shape"), CheckResult.ok("values")]
     assert _score(base.require_substance(real, {"shape"}, "es")) == 2
@@ -46,7 +46,7 @@ def test_decorator_reads_lang_and_keeps_signature():
         return [CheckResult.ok("a"), CheckResult.fail("b", "no")]
 
     out = check(1, lang="en")
-    assert out[0].status == "not_assessable" and "form alone" in out[0].message
+    assert out[0].status == "not_assessed" and "form alone" in out[0].message
     assert check.__name__ == "check"
 
 
@@ -74,10 +74,10 @@ def test_mixup_identity_gets_nothing_and_says_nothing_was_mixed():
                                  max_calls=14)
     by = _by_name(results)
     assert _score(results) == 0
-    assert by["mixup_images"].status == "not_assessable"
-    assert by["mixup_labels"].status == "not_assessable"
+    assert by["mixup_images"].status == "not_assessed"
+    assert by["mixup_labels"].status == "not_assessed"
     assert "no sample came out really mixed" in by["mixup_labels"].message
-    assert by["mixup_seed"].status == "not_assessable"  # same output for every seed
+    assert by["mixup_seed"].status == "not_assessed"  # same output for every seed
     assert not by["mixup_mixes"].passed and by["mixup_mixes"].status == "wrong"
 
 
@@ -104,7 +104,7 @@ def test_cutmix_identity_and_permutation_get_nothing():
     for fn in (lambda x, y, alpha=1.0, seed=None: (x, y), permute):
         results = mixing.check_cutmix(fn, lang="en")
         assert _score(results) == 0, [(r.name, r.score) for r in results]
-        assert _by_name(results)["cutmix_labels"].status == "not_assessable"
+        assert _by_name(results)["cutmix_labels"].status == "not_assessed"
 
 
 def test_mixup_nan_output_fails_with_a_true_message():
@@ -124,7 +124,7 @@ def test_lr_sweep_non_finite_never_passes(bad):
 def test_lr_sweep_constant_gets_nothing_and_reference_passes():
     results = metrics.check_lr_sweep(lambda lrs, train_fn: {lr: 0.5 for lr in lrs}, lang="en")
     assert _score(results) == 0
-    assert _by_name(results)["lr_sweep_keys"].status == "not_assessable"
+    assert _by_name(results)["lr_sweep_keys"].status == "not_assessed"
     ref = metrics.check_lr_sweep(
         lambda lrs, train_fn: {lr: max(train_fn(lr)["val_accuracy"]) for lr in lrs}, lang="en")
     assert _score(ref) == len(ref)
@@ -142,7 +142,7 @@ def test_top_k_nan_and_range_k_get_nothing():
         return idx, np.take_along_axis(np.asarray(p), idx, 1)
 
     results = metrics.check_top_k(range_k, lang="en")
-    assert _score(results) == 0 and results[0].status == "not_assessable"
+    assert _score(results) == 0 and results[0].status == "not_assessed"
     assert _by_name(results)["topk_values"].status == "wrong"
 
 
@@ -156,7 +156,7 @@ def test_metrics_nan_and_self_comparison_get_nothing():
         return metrics.reference_metrics(y_true, y_true, k)
 
     results = metrics.check_classification_metrics(self_metrics, lang="en")
-    assert _score(results) == 0 and results[0].status == "not_assessable"
+    assert _score(results) == 0 and results[0].status == "not_assessed"
 
 
 @pytest.mark.slow
@@ -166,7 +166,7 @@ def test_tta_model_output_without_flip_gets_nothing():
     results = metrics.check_tta(lambda model, x: np.asarray(as_model(model)(x)), lang="en")
     by = _by_name(results)
     assert _score(results) == 0
-    assert by["tta_probabilities"].status == "not_assessable"
+    assert by["tta_probabilities"].status == "not_assessed"
     assert by["tta_average"].status == "wrong"
 
 
@@ -195,8 +195,8 @@ def test_load_data_constant_images_get_nothing_and_nan_fails():
     results = data_loading.check_load_data(_loader(lambda x: x * 0 + 128), num_classes=10,
                                            lang="en")
     by = _by_name(results)
-    assert _score(results) == 0 and by["load_data_range"].status == "not_assessable"
-    assert by["load_data_limit"].status == "not_assessable"  # right count, but no photos
+    assert _score(results) == 0 and by["load_data_range"].status == "not_assessed"
+    assert by["load_data_limit"].status == "not_assessed"  # right count, but no photos
     results = data_loading.check_load_data(_loader(lambda x: x * np.nan), num_classes=10,
                                            lang="en")
     by = _by_name(results)
@@ -218,4 +218,4 @@ def test_augmentation_nan_is_not_randomness_and_empty_gets_nothing():
     results = augment.check_augmentation(lambda: keras.Sequential([keras.layers.Identity()]),
                                          required=["flip"], lang="en")
     by = _by_name(results)
-    assert _score(results) == 0 and by["augment_inference"].status == "not_assessable"
+    assert _score(results) == 0 and by["augment_inference"].status == "not_assessed"

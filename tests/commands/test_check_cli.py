@@ -102,7 +102,8 @@ def test_identical_failures_are_merged_into_one_line(tmp_path, fake_engine, caps
 
 
 @pytest.mark.parametrize("content,expected", [
-    ("", "empty file"), ("{not json", "invalid JSON"), ('{"a": 1}', "not a Jupyter notebook")])
+    ("", "el archivo está vacío"), ("{not json", "no es JSON válido"),
+    ('{"a": 1}', "no un notebook de Jupyter")])  # Spanish, the student's language (issue 12.13)
 def test_bad_file_without_assignment_reports_the_file_not_inference(tmp_path, monkeypatch,
                                                                    fake_engine, capsys,
                                                                    content, expected):

@@ -9,7 +9,7 @@ import pytest
 
 from autograder.cli import main
 from autograder.grading.discover import discover, safe_id
-from autograder.report.tables import NBGRADER_COLUMNS
+from autograder.report.tables import NBGRADER_COLUMNS, SCORE_COLUMNS
 from tests.support.cli_helpers import GOOD, MINI, TEMPLATE, WRONG, write_nb
 
 
@@ -35,7 +35,7 @@ def test_single_notebook_text_summary_separates_wrong_and_not_implemented(tmp_pa
     out = capsys.readouterr().out
     assert "Implementado pero incorrecto:" in out and "Aún sin implementar" not in out
     assert "double(1) = 4, esperado 2" in out and "double(5) = 8, esperado 10" in out
-    assert "Resultado: 0 de 3 pruebas superadas (0 / 3 puntos)" in out
+    assert "Resultado: 0 de 3 pruebas superadas (0 / 3 puntos; extra aparte: +0 de 1)" in out
     nb = write_nb(tmp_path / "cleo.ipynb", TEMPLATE)
     assert main(["grade", str(nb), "-a", str(MINI)]) == 0
     out = capsys.readouterr().out
@@ -60,7 +60,7 @@ def test_batch_writes_reports_and_tables(tmp_path, fake_engine, capsys):
         assert json.loads((out / student / "results.json").read_text())["max_score"] == 3.0
         assert "<!DOCTYPE html>" in (out / student / "feedback.html").read_text()
     rows = list(csv.DictReader((out / "grades.csv").open()))
-    assert tuple(rows[0]) == NBGRADER_COLUMNS
+    assert tuple(rows[0]) == NBGRADER_COLUMNS + SCORE_COLUMNS
     assert {r["student_id"]: float(r["score"]) for r in rows} == {
         "ana": 4.0, "bob": 0.0, "cleo": 0.0, "dan": 0.0}
     grades = json.loads((out / "grades.json").read_text())
@@ -297,3 +297,24 @@ def test_validate_lists_failure_lines_not_a_python_list():
     assert problem == ("reference: halve scored 0/1 (failed):\n      halve(4) = 3\n"
                        "      expected 2")
     assert "[" not in problem
+
+
+def test_lms_export_graded_from_the_folder_above_keeps_every_student(tmp_path):
+    """Issue 12.1: PARENT/sub/{bob,carol}/entrega.ipynb were merged into one student `sub`."""
+    write_nb(tmp_path / "sub" / "bob" / "entrega.ipynb", GOOD)
+    write_nb(tmp_path / "sub" / "carol" / "entrega.ipynb", GOOD)
+    write_nb(tmp_path / "other" / "bob" / "entrega.ipynb", GOOD)
+    write_nb(tmp_path / "other" / "dan" / "entrega.ipynb", GOOD)
+    subs = discover([tmp_path], "mini_assignment")
+    assert [(s.student, s.path.parent.name) for s in subs] == [
+        ("carol", "carol"), ("dan", "dan"), ("other_bob", "bob"), ("sub_bob", "bob")]
+
+
+def test_colliding_ids_stop_with_exit_2_naming_both(tmp_path, fake_engine, capsys):
+    """Issue 12.1: two submissions whose ids cannot be told apart are never merged silently."""
+    write_nb(tmp_path / "a" / "ana.ipynb", GOOD)
+    write_nb(tmp_path / "b" / "ana.ipynb", GOOD)
+    assert main(["grade", str(tmp_path / "a"), str(tmp_path / "b"), "-a", str(MINI)]) == 2
+    err = capsys.readouterr().err
+    assert "'ana'" in err and "a/ana.ipynb" in err and "b/ana.ipynb" in err
+    assert fake_engine == []

@@ -55,8 +55,8 @@ def test_top_output_reports_error_lint_skipped_isolation():
     out = data["output"]
     assert "el notebook no es JSON válido" in out
     assert "- Hueco `___` sin rellenar en la celda 7, línea 3 (función `mixup`)." in out
-    assert "12, 15" in out and "bubblewrap" in out
-    assert "- Celda 4, línea 2: NameError: name 'tf' is not defined" in out
+    assert "13, 16" in out and "bubblewrap" in out  # cells numbered from 1
+    assert "- Celda 5, línea 2: NameError: name 'tf' is not defined" in out
 
 
 def test_english_output(result):

@@ -44,11 +44,11 @@ def test_student_text_is_escaped(result):
 def test_lint_skipped_cells_isolation_and_error_banner():
     html = render_feedback(make_result(error="se agotó el tiempo (60 s)"))
     assert 'id="notebook-error"' in html and "se agotó el tiempo (60 s)" in html
-    assert '<td class="num">7</td><td class="num">3</td>' in html
+    assert '<td class="num">8</td><td class="num">3</td>' in html  # cells from 1
     assert "Hueco <code>___</code> sin rellenar en la celda 7" in html
-    assert "(marcadas <code>skip-when-grading</code>): 12, 15" in html
+    assert "(marcadas <code>skip-when-grading</code>): 13, 16" in html  # from 1
     assert "sandbox bubblewrap; usuario sin privilegios (uid 65534)" in html and "namespace" not in html
-    assert "Celda 4, línea 2: NameError: name &#39;tf&#39; is not defined" in html
+    assert "Celda 5, línea 2: NameError: name &#39;tf&#39; is not defined" in html
     assert 'id="notebook-error"' not in render_feedback(make_result())
 
 
@@ -182,12 +182,21 @@ def test_bonus_only_group_subtotal_reads_as_extra():
     r = make_result()
     r.outcomes["extra"] = TestOutcome("extra", 2, 2.0, "passed", "", "PASO 10", False, True,
                                       False, 0.1, [])
+    r.outcomes["extra2"] = TestOutcome("extra2", 1, 0.0, "passed", "", "PASO 10", False, True,
+                                       False, 0.1, [])
     html = render_feedback(r)
-    assert "Subtotal PASO 10</td>\n      <td class=\"num\">+2 extra (máx. 2)</td>" in html
+    assert "Subtotal PASO 10</td>\n      <td class=\"num\">+2 extra (máx. 3)</td>" in html
     assert "2 / 0" not in html and "0 / 0" not in html
     # PASO 6: mixup (1 of 2) plus the bonus cutmix (0 of 1)
     assert "1 / 2 · +0 extra (máx. 1)" in html
-    assert "+2 bonus (max 2)" in render_feedback(r, lang="en")
+    assert "+2 bonus (max 3)" in render_feedback(r, lang="en")
+
+
+def test_subtotal_row_only_for_pasos_with_several_tests():
+    """Issue 12.19: a one-test PASO has no subtotal row repeating its only line."""
+    html = render_feedback(make_result())
+    assert "Subtotal PASO 9" not in html  # gradcam alone in PASO 9
+    assert "Subtotal PASO 3" in html and "Subtotal PASO 6" in html  # two tests each
 
 
 def test_unreadable_notebook_report_says_so_once_and_never_claims_execution(tmp_path):

@@ -60,7 +60,8 @@ def _c(id_, func, expected, **config):
 CASES: list[Case] = [
     # Mixup
     _m("mixup-numpy-per-sample", "ok_numpy_per_sample", None),
-    _m("mixup-numpy-per-batch", "ok_numpy_per_batch", None),
+    _m("mixup-numpy-per-batch", "ok_numpy_per_batch", None, lambda_per="batch"),
+    _m("mixup-per-batch-when-per-sample", "ok_numpy_per_batch", "mixup_lambda_scope"),
     _m("mixup-numpy-max-lambda", "ok_numpy_max_lambda", None),
     _m("mixup-keras-layer", "ok_keras_layer", None),
     _m("mixup-tf-stateless", "ok_tf_stateless", None),

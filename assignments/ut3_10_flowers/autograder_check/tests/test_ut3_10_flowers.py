@@ -9,6 +9,18 @@ Check modules are imported inside each test so one missing module costs only its
 
 from __future__ import annotations
 
+from autograder.checks.base import select
+
+MIXUP_SHOWN = ("mixup_returns", "mixup_contract", "mixup_images")
+
+CUTMIX_SHOWN = ("cutmix_returns", "cutmix_contract", "cutmix_images")
+
+MODEL_SHOWN = ("model_returns", "model_backbone")
+
+GRADCAM_SHOWN = ("gradcam_contract", "gradcam_top_class")
+
+IG_SHOWN = ("ig_contract", "ig_target_class")
+
 
 def test_load_data(student, config, check):
     from autograder.checks import data_loading
@@ -26,3 +38,34 @@ def test_augmentation(student, config, check):
     from autograder.checks import augment
 
     check(augment.check_augmentation(student.make_augmentation, **config))
+
+
+def test_mixup_basics(student, config, check):
+    from autograder.checks import mixing
+
+    check(select(mixing.check_mixup(student.mixup, **config), MIXUP_SHOWN))
+
+
+def test_cutmix_basics(student, config, check):
+    from autograder.checks import mixing
+
+    check(select(mixing.check_cutmix(student.cutmix, **config), CUTMIX_SHOWN))
+
+
+def test_model_basics(student, config, check):
+    from autograder.checks import model
+
+    check(select(model.check_model(student.build_model, **config), MODEL_SHOWN))
+
+
+def test_gradcam_basics(student, config, check):
+    from autograder.checks import explain
+
+    check(select(explain.check_gradcam(student.make_gradcam_heatmap, **config), GRADCAM_SHOWN))
+
+
+def test_integrated_gradients_basics(student, config, check):
+    from autograder.checks import explain
+
+    check(select(explain.check_integrated_gradients(student.integrated_gradients, **config),
+                 IG_SHOWN))
