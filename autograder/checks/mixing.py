@@ -153,7 +153,7 @@ def _unique_folded(own_per_call: list[np.ndarray]) -> np.ndarray:
     return np.asarray(values)
 
 
-@substance_required("mixup_returns", "mixup_seed")
+@substance_required("mixup_returns", "mixup_seed", "mixup_contract")
 def check_mixup(mixup: Callable | None, *, alpha: float = 0.2, lang: str = DEFAULT_LANG, seed: int = 0,
                 batch_size: int = 24, image_shape: tuple[int, int, int] = (8, 8, 3),
                 calls: int = 12, min_draws: int = 40, max_calls: int = 64,
@@ -372,7 +372,7 @@ def _reference_area_means(alpha: float, h: int, w: int) -> tuple[float, float]:
     return min(paper, keras_like), max(paper, keras_like)
 
 
-@substance_required("cutmix_returns", "cutmix_seed")
+@substance_required("cutmix_returns", "cutmix_seed", "cutmix_contract")
 def check_cutmix(cutmix: Callable | None, *, alpha: float = 1.0, lang: str = DEFAULT_LANG, seed: int = 0,
                  batch_size: int = 16, image_shape: tuple[int, int, int] = (32, 32, 3),
                  calls: int = 8, func: str = "cutmix", **_: Any) -> list[CheckResult]:

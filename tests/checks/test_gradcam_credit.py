@@ -40,8 +40,10 @@ def _ut3_score(fn) -> tuple[float, list[str]]:
     (w.no_relu, 2.5, ["gradcam_contract"]),            # one slip, one check (was 0 / 3)
     (w.not_normalised, 2.5, ["gradcam_contract"]),
     (no_pooling, 2.333, ["gradcam_reference"]),          # another method: less than a slip
-    (w.activations_only, 1.0, ["gradcam_localization", "gradcam_reference",
-                                "gradcam_randomization", "gradcam_nested"]),
+    # no gradients at all: only the form checks (contract, top class) hold, and form alone
+    # earns nothing: they are "not assessed" (issue 17, base.substance_required)
+    (w.activations_only, 0.0, ["gradcam_contract", "gradcam_top_class", "gradcam_localization",
+                                "gradcam_reference", "gradcam_randomization", "gradcam_nested"]),
 ])
 def test_gradcam_credit_for_common_slips(fn, score, failing):
     assert _ut3_score(fn) == (score, failing)
