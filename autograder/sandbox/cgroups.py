@@ -145,13 +145,15 @@ class StudentCgroup:
         else:
             freezer = self.dirs["freezer"] / "freezer.state"
             _write_try(freezer, "FROZEN")
-            for _ in range(3):
-                for pid in self.pids():
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except OSError:
-                        pass
-            _write_try(freezer, "THAWED")
+            try:
+                for _ in range(3):
+                    for pid in self.pids():
+                        try:
+                            os.kill(pid, signal.SIGKILL)
+                        except OSError:
+                            pass
+            finally:  # a frozen task cannot die: never leave the group frozen
+                _write_try(freezer, "THAWED")
         end = time.monotonic() + timeout
         while self.pids() and time.monotonic() < end:
             for pid in self.pids():
@@ -193,7 +195,9 @@ def available() -> bool:
 
 
 def remove_stale(prefix: str = "autograder-") -> None:
-    """rmdir empty student cgroups left by grader processes that no longer exist."""
+    """Clean up the student cgroups of grader processes that no longer exist: a grader killed
+    while a group was frozen leaves its tasks frozen (a frozen task cannot even die with its
+    parent), so thaw, SIGKILL what is left, then rmdir."""
     import psutil
 
     parents = list((_v1_parents() or {}).values()) or [p for p in [_v2_parent()] if p]
@@ -206,7 +210,26 @@ def remove_stale(prefix: str = "autograder-") -> None:
             parts = name.split("-")
             if name.startswith(prefix) and len(parts) > 1 and parts[1].isdigit() \
                     and not psutil.pid_exists(int(parts[1])):
-                try:
-                    (parent / name).rmdir()
-                except OSError:
-                    pass
+                _kill_and_remove(parent / name)
+
+
+def _kill_and_remove(group: Path) -> None:
+    _write_try(group / "freezer.state", "THAWED")  # v1 freezer
+    _write_try(group / "cgroup.freeze", "0")  # v2
+    for _ in range(50):
+        try:
+            pids = [int(x) for x in (group / "cgroup.procs").read_text().split()]
+        except (OSError, ValueError):
+            pids = []
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            group.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.02)
