@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     t0 = time.perf_counter()
-    from autograder.checks import explain
+    from autograder.checks import explain, integrated_gradients
 
     correct, ig = _load("gradcam_correct"), _load("ig_variants")
     import_s = time.perf_counter() - t0
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         ("check_gradcam", explain.check_gradcam, correct.gradcam_submodel_loop),
         ("check_gradcam_plus_plus", explain.check_gradcam_plus_plus,
          correct.gradcampp_standard),
-        ("check_integrated_gradients", explain.check_integrated_gradients,
+        ("check_integrated_gradients", integrated_gradients.check_integrated_gradients,
          ig.ig_tutorial_trapezoid_batched),
     ]
     print(f"imports (TF, Keras, checks): {import_s:.2f} s (not counted)")

@@ -195,3 +195,27 @@ def finite(*values: Any) -> bool:
         if not np.isfinite(arr).all():
             return False
     return True
+
+
+def failed_first(names: Sequence[str], first: CheckResult) -> list[CheckResult]:
+    """`first` (the first check of `names`) failed: it and every later check of the sequence
+    score 0 with its message."""
+    return [first, *skipped(names[1:], first)]
+
+
+def as_float_array(value: Any) -> Any:
+    """`value` (array-like, tensor) as a float64 numpy array; None when it is not numeric."""
+    import numpy as np
+
+    from autograder.exchange import to_numpy
+
+    try:
+        return np.asarray(to_numpy(value), dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
+def as_scalar(value: Any) -> float | None:
+    """`value` as one float; None when it is not exactly one number."""
+    arr = as_float_array(value)
+    return float(arr) if arr is not None and arr.size == 1 else None

@@ -43,8 +43,11 @@ def test_visible_mixup_fails_a_mixup_that_does_not_mix():
     outcomes, _ = run_suite(bundle, NamespaceStudent({"mixup": _unmixed}), visible_only=True,
                             select=["mixup_basics"])
     mix = outcomes["mixup_basics"]
-    failing = [r.name for r in mix.results if not r.passed]
-    assert failing == ["mixup_images"] and mix.score < mix.points  # no "all visible pass"
+    failing = {r.name: r.status for r in mix.results if not r.passed}
+    # images fail; the right form alone (returns, contract) is not assessed (issue 17)
+    assert failing == {"mixup_images": "wrong", "mixup_returns": "not_assessed",
+                       "mixup_contract": "not_assessed"}
+    assert mix.score == 0 < mix.points  # no "all visible pass"
     assert {r.name for r in mix.results} == {"mixup_returns", "mixup_contract", "mixup_images"}
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.checks import base, metrics, mixing
+from autograder.checks import base, lr_sweep, metrics, mixing, tta
 from autograder.model import CheckResult
 
 
@@ -116,16 +116,16 @@ def test_mixup_nan_output_fails_with_a_true_message():
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
 def test_lr_sweep_non_finite_never_passes(bad):
-    results = metrics.check_lr_sweep(lambda lrs, train_fn: {lr: bad for lr in lrs}, lang="en")
+    results = lr_sweep.check_lr_sweep(lambda lrs, train_fn: {lr: bad for lr in lrs}, lang="en")
     assert _score(results) == 0
     assert _by_name(results)["lr_sweep_best"].status == "wrong"
 
 
 def test_lr_sweep_constant_gets_nothing_and_reference_passes():
-    results = metrics.check_lr_sweep(lambda lrs, train_fn: {lr: 0.5 for lr in lrs}, lang="en")
+    results = lr_sweep.check_lr_sweep(lambda lrs, train_fn: {lr: 0.5 for lr in lrs}, lang="en")
     assert _score(results) == 0
     assert _by_name(results)["lr_sweep_keys"].status == "not_assessed"
-    ref = metrics.check_lr_sweep(
+    ref = lr_sweep.check_lr_sweep(
         lambda lrs, train_fn: {lr: max(train_fn(lr)["val_accuracy"]) for lr in lrs}, lang="en")
     assert _score(ref) == len(ref)
 
@@ -163,7 +163,7 @@ def test_metrics_nan_and_self_comparison_get_nothing():
 def test_tta_model_output_without_flip_gets_nothing():
     from autograder.exchange import as_model
 
-    results = metrics.check_tta(lambda model, x: np.asarray(as_model(model)(x)), lang="en")
+    results = tta.check_tta(lambda model, x: np.asarray(as_model(model)(x)), lang="en")
     by = _by_name(results)
     assert _score(results) == 0
     assert by["tta_probabilities"].status == "not_assessed"
@@ -172,7 +172,7 @@ def test_tta_model_output_without_flip_gets_nothing():
 
 @pytest.mark.slow
 def test_tta_nan_fails():
-    results = metrics.check_tta(lambda model, x: np.full((len(x), 5), np.nan), lang="en")
+    results = tta.check_tta(lambda model, x: np.full((len(x), 5), np.nan), lang="en")
     assert _score(results) == 0 and "NaN" in results[0].message
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from autograder.checks import _explain_models as km
-from autograder.checks import explain, references
+from autograder.checks import explain, integrated_gradients, references
 from autograder.messages import catalog
 
 ref = references.load("explain")
@@ -17,7 +17,7 @@ ref = references.load("explain")
 CHECKS = [
     (explain.check_gradcam, 6),
     (explain.check_gradcam_plus_plus, 7),
-    (explain.check_integrated_gradients, 5),
+    (integrated_gradients.check_integrated_gradients, 5),
 ]
 
 
@@ -78,10 +78,10 @@ def test_reference_ig_passes_through_keras_files():
         return ref.integrated_gradients(model, image, target_class_idx, baseline, m_steps,
                                         rule="right")
 
-    results = explain.check_integrated_gradients(_through_keras_file(student), m_steps=64)
+    results = integrated_gradients.check_integrated_gradients(_through_keras_file(student), m_steps=64)
     assert [r.name for r in results if not r.passed] == []
     assert set(seen) == {64}
-    explain.check_integrated_gradients(student, m_steps=10)
+    integrated_gradients.check_integrated_gradients(student, m_steps=10)
     assert seen[-1] == 50  # completeness is only judged at m_steps >= 50
 
 
@@ -110,7 +110,7 @@ def test_pictures_are_attached():
         pic = results[name].picture
         assert pic.kind == "heatmap" and pic.image is not None
         assert pic.heatmap.ndim == 2 and pic.reference.shape == pic.heatmap.shape
-    ig = {r.name: r for r in explain.check_integrated_gradients(
+    ig = {r.name: r for r in integrated_gradients.check_integrated_gradients(
         lambda m, x, c, baseline=None, m_steps=50: ref.integrated_gradients(
             m, x, c, baseline, m_steps))}
     assert ig["ig_completeness"].picture.heatmap.shape == km.ig_image().shape[:2]
@@ -203,4 +203,4 @@ def test_gradient_times_input_is_far_from_complete_on_the_gentle_model():
             score = model(x)[:, cls]
         gxi = float((tape.gradient(score, x)[0].numpy() * image).sum())
         expected = float(model(image[None])[0, cls] - model(np.zeros_like(image)[None])[0, cls])
-        assert abs(gxi - expected) > 4 * explain.IG_TOL * abs(expected)
+        assert abs(gxi - expected) > 4 * integrated_gradients.IG_TOL * abs(expected)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.checks import explain
+from autograder.checks import explain, integrated_gradients
 
 pytestmark = pytest.mark.filterwarnings("ignore:The structure of `inputs`:UserWarning")
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "explain"
@@ -51,7 +51,7 @@ def test_correct_plus_plus_passes(name):
 
 @pytest.mark.parametrize("name", sorted(IG.CORRECT_IG))
 def test_correct_ig_passes(name):
-    results = explain.check_integrated_gradients(IG.CORRECT_IG[name], lang="en")
+    results = integrated_gradients.check_integrated_gradients(IG.CORRECT_IG[name], lang="en")
     assert _failing(results) == [], [r.message for r in results if not r.passed]
 
 
@@ -90,7 +90,7 @@ def test_plain_gradcam_is_not_accepted_as_plus_plus_but_passes_as_gradcam():
 @pytest.mark.parametrize("name", sorted(IG.WRONG_IG))
 def test_wrong_ig_fails_named_check(name):
     fn, expected = IG.WRONG_IG[name]
-    results = explain.check_integrated_gradients(fn, lang="en")
+    results = integrated_gradients.check_integrated_gradients(fn, lang="en")
     assert expected in _failing(results), [(r.name, r.passed, r.details) for r in results]
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.checks import explain
+from autograder.checks import explain, integrated_gradients
 from autograder.sandbox.host import StudentProcess
 from autograder.sandbox.proxy import SandboxStudent
 from autograder.sandbox.zygote import get_zygote
@@ -31,7 +31,7 @@ def student():
 @pytest.mark.slow
 def test_correct_gradcam_and_ig_pass_in_the_sandbox(student):
     for results in (explain.check_gradcam(student.make_gradcam_heatmap),
-                    explain.check_integrated_gradients(student.integrated_gradients)):
+                    integrated_gradients.check_integrated_gradients(student.integrated_gradients)):
         assert [r.name for r in results if not r.passed] == []
 
 

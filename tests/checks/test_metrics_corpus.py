@@ -11,15 +11,19 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from autograder.checks import metrics  # noqa: E402
+from autograder.checks import (
+    lr_sweep,
+    metrics,  # noqa: E402
+    tta,
+)
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "metrics"
 CHECKS = {
-    "tta": metrics.check_tta,
+    "tta": tta.check_tta,
     "classification": metrics.check_classification_metrics,
     "topk": metrics.check_top_k,
     "embeddings": metrics.check_embeddings,
-    "lr_sweep": metrics.check_lr_sweep,
+    "lr_sweep": lr_sweep.check_lr_sweep,
 }
 SEEDS = (0, 1, 2)
 

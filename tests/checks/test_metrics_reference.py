@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.checks import metrics
+from autograder.checks import lr_sweep, metrics, tta
 from autograder.messages import catalog, msg
 
 
@@ -31,8 +31,8 @@ def test_metrics_case_properties():
 
 
 def test_tta_model_flip_matters_and_vflip_does_not():
-    model = metrics.tta_model()
-    images = metrics.tta_images()
+    model = tta.tta_model()
+    images = tta.tta_images()
     p0 = np.asarray(model(images))
     assert np.abs(p0 - np.asarray(model(images[:, :, ::-1]))).max() > 0.2
     assert np.allclose(p0, np.asarray(model(images[:, ::-1])), atol=1e-6)
@@ -40,11 +40,11 @@ def test_tta_model_flip_matters_and_vflip_does_not():
 
 def test_fake_train_fn_best_is_not_last_nor_train():
     for lr in (1e-2, 1e-3, 1e-4):
-        h = metrics.fake_train_fn(lr)
+        h = lr_sweep.fake_train_fn(lr)
         assert max(h["val_accuracy"]) != h["val_accuracy"][-1]
         assert max(h["accuracy"]) != max(h["val_accuracy"])
         assert h.history is h
-    best = metrics.expected_sweep([1e-2, 1e-3, 3e-4, 1e-4])
+    best = lr_sweep.expected_sweep([1e-2, 1e-3, 3e-4, 1e-4])
     assert max(best, key=best.get) in (1e-3, 3e-4, 1e-4)
     assert best[1e-2] < best[1e-3]
 
@@ -52,8 +52,8 @@ def test_fake_train_fn_best_is_not_last_nor_train():
 def test_fake_train_fn_is_importable_by_path():
     import importlib
 
-    module = importlib.import_module(metrics.fake_train_fn.__module__)
-    assert getattr(module, metrics.fake_train_fn.__qualname__) is metrics.fake_train_fn
+    module = importlib.import_module(lr_sweep.fake_train_fn.__module__)
+    assert getattr(module, lr_sweep.fake_train_fn.__qualname__) is lr_sweep.fake_train_fn
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])

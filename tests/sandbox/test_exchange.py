@@ -160,7 +160,7 @@ def test_callables_run_in_the_trusted_process(student):
 
     assert student.sweep([0.1, 0.01], train_fn) == {0.1: 0.9, 0.01: 0.99}
     assert seen == [0.1, 0.01]
-    from autograder.checks.metrics import expected_sweep, fake_train_fn
+    from autograder.checks.lr_sweep import expected_sweep, fake_train_fn
 
     assert student.sweep_history([1e-3, 1e-4], fake_train_fn) == expected_sweep([1e-3, 1e-4])
 

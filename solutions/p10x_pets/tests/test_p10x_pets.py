@@ -78,15 +78,15 @@ def test_model(student, config, check):
 
 
 def test_tta_basics(student, config, check):
-    from autograder.checks import metrics
+    from autograder.checks import tta
 
-    check(select(metrics.check_tta(student.tta_predict, **{**config, "num_classes": 5}), TTA_SHOWN))
+    check(select(tta.check_tta(student.tta_predict, **{**config, "num_classes": 5}), TTA_SHOWN))
 
 
 def test_tta(student, config, check):
-    from autograder.checks import metrics
+    from autograder.checks import tta
 
-    check(select(metrics.check_tta(student.tta_predict, **{**config, "num_classes": 5}), exclude=TTA_SHOWN))
+    check(select(tta.check_tta(student.tta_predict, **{**config, "num_classes": 5}), exclude=TTA_SHOWN))
 
 
 def test_gradcam_basics(student, config, check):
@@ -147,15 +147,15 @@ def test_embeddings(student, config, check):
 
 
 def test_lr_sweep_basics(student, config, check):
-    from autograder.checks import metrics
+    from autograder.checks import lr_sweep
 
-    check(select(metrics.check_lr_sweep(student.lr_sweep, **config), LR_SWEEP_SHOWN))
+    check(select(lr_sweep.check_lr_sweep(student.lr_sweep, **config), LR_SWEEP_SHOWN))
 
 
 def test_lr_sweep(student, config, check):
-    from autograder.checks import metrics
+    from autograder.checks import lr_sweep
 
-    check(select(metrics.check_lr_sweep(student.lr_sweep, **config), exclude=LR_SWEEP_SHOWN))
+    check(select(lr_sweep.check_lr_sweep(student.lr_sweep, **config), exclude=LR_SWEEP_SHOWN))
 
 
 def test_training(student, config, check):

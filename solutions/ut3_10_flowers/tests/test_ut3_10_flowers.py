@@ -100,16 +100,15 @@ def test_gradcam(student, config, check):
 
 
 def test_integrated_gradients_basics(student, config, check):
-    from autograder.checks import explain
+    from autograder.checks.integrated_gradients import check_integrated_gradients
 
-    check(select(explain.check_integrated_gradients(student.integrated_gradients, **config),
-                 IG_SHOWN))
+    check(select(check_integrated_gradients(student.integrated_gradients, **config), IG_SHOWN))
 
 
 def test_integrated_gradients(student, config, check):
-    from autograder.checks import explain
+    from autograder.checks.integrated_gradients import check_integrated_gradients
 
-    check(select(explain.check_integrated_gradients(student.integrated_gradients, **config),
+    check(select(check_integrated_gradients(student.integrated_gradients, **config),
                  exclude=IG_SHOWN))
 
 

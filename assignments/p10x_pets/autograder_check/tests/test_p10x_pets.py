@@ -61,9 +61,9 @@ def test_model_basics(student, config, check):
 
 
 def test_tta_basics(student, config, check):
-    from autograder.checks import metrics
+    from autograder.checks import tta
 
-    check(select(metrics.check_tta(student.tta_predict, **{**config, "num_classes": 5}), TTA_SHOWN))
+    check(select(tta.check_tta(student.tta_predict, **{**config, "num_classes": 5}), TTA_SHOWN))
 
 
 def test_gradcam_basics(student, config, check):
@@ -92,6 +92,6 @@ def test_embeddings_basics(student, config, check):
 
 
 def test_lr_sweep_basics(student, config, check):
-    from autograder.checks import metrics
+    from autograder.checks import lr_sweep
 
-    check(select(metrics.check_lr_sweep(student.lr_sweep, **config), LR_SWEEP_SHOWN))
+    check(select(lr_sweep.check_lr_sweep(student.lr_sweep, **config), LR_SWEEP_SHOWN))

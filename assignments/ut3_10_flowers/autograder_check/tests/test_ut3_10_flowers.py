@@ -65,7 +65,6 @@ def test_gradcam_basics(student, config, check):
 
 
 def test_integrated_gradients_basics(student, config, check):
-    from autograder.checks import explain
+    from autograder.checks.integrated_gradients import check_integrated_gradients
 
-    check(select(explain.check_integrated_gradients(student.integrated_gradients, **config),
-                 IG_SHOWN))
+    check(select(check_integrated_gradients(student.integrated_gradients, **config), IG_SHOWN))
