@@ -24,6 +24,7 @@ from typing import Any
 from autograder.model import Isolation, IsolationFeature, IsolationMode
 from autograder.sandbox import cgroups, seccomp, wire
 from autograder.sandbox.isolation import (
+    BWRAP_ENV,
     PACKAGE_DIR,
     IsolationUnavailable,
     bwrap_command,
@@ -286,7 +287,9 @@ ZygoteKey = tuple[Any, ...]
 
 def _key(gpu: bool, ro_binds: tuple[str, ...], env: tuple[tuple[str, str], ...],
          mode: IsolationMode) -> ZygoteKey:
-    return (gpu, ro_binds, env, mode, os.environ.get("AUTOGRADER_SANDBOX_PRELOAD"), pids_max())
+    # the bwrap override is part of the key: a zygote started by another bwrap is not reused
+    return (gpu, ro_binds, env, mode, os.environ.get("AUTOGRADER_SANDBOX_PRELOAD"), pids_max(),
+            os.environ.get(BWRAP_ENV))
 
 
 def get_zygote(gpu: bool = False, ro_binds: tuple[str, ...] = (),

@@ -68,7 +68,7 @@ def test_failing_cell_is_recorded_and_later_cells_still_run(tmp_path):
                  "plt.plot([1, 2]); plt.show()")
     r = grade_notebook(nb, str(T.TOY))
     assert r.score == 5.0
-    assert r.cell_errors == [{"cell": 2, "exc_type": "NameError", "line": 2,
+    assert r.cell_errors == [{"cell": 2, "exc_type": "NameError", "line": 2, "functions": [],
                               "message": "name 'undefined_name' is not defined"}]
 
 
