@@ -114,7 +114,8 @@ def prepare_notebook(assignment: Assignment, profile: str) -> tuple[str, dict[st
     import nbformat
 
     from autograder import profiles
-    from autograder.grading.pipeline import profile_values, real_data
+    from autograder.grading.pipeline import profile_values
+    from autograder.grading.runners import real_data
 
     values = profile_values(assignment, profile)
     if real_data(values):

@@ -41,6 +41,8 @@ def _count(sample: exchange.DatasetSample) -> int:
     return len(sample.batches)
 
 
+# ~80 lines: one linear story (load each split, then judge shape, range, labels, limit on
+# the same materialised elements); split, the shared state would travel in six arguments.
 def check_load_data(load_data: Any, *, num_classes: int = 102, image_size=(64, 64),
                     limits=(3, 2), splits=("train", "test"), lang: str = DEFAULT_LANG, seed: int = 0,
                     **_: Any) -> list[CheckResult]:

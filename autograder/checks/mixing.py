@@ -372,6 +372,7 @@ def _reference_area_means(alpha: float, h: int, w: int) -> tuple[float, float]:
     return min(paper, keras_like), max(paper, keras_like)
 
 
+# ~60 lines: the twin of check_mixup (sampling loop + one result per property).
 @substance_required("cutmix_returns", "cutmix_seed", "cutmix_contract")
 def check_cutmix(cutmix: Callable | None, *, alpha: float = 1.0, lang: str = DEFAULT_LANG, seed: int = 0,
                  batch_size: int = 16, image_shape: tuple[int, int, int] = (32, 32, 3),

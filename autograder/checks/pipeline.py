@@ -111,6 +111,8 @@ def _concat(sample, i: int) -> np.ndarray:
     return np.concatenate([np.asarray(b[i]) for b in sample.batches])
 
 
+# ~70 lines: the checks share the batches of two training and one evaluation pass; kept in
+# one function so every property is judged on the same materialised data.
 def check_pipeline(make_pipeline: Callable | None, *, backbone: str = "resnet50",
                    label_encoding: str = "sparse", num_classes: int = 4,
                    image_size: tuple[int, int] = (64, 64), batch_size: int = 8,

@@ -49,7 +49,8 @@ def grade_in_process(path: str | Path, assignment: Assignment, *, profile: str =
                      run_all: bool = False, gpu: bool = False,
                      student_id: str | None = None) -> Any:
     """Trusted notebooks only: the grading pipeline with `InProcessRunner` (no sandbox)."""
-    from autograder.grading.pipeline import InProcessRunner, grade_notebook
+    from autograder.grading.pipeline import grade_notebook
+    from autograder.grading.runners import InProcessRunner
 
     return grade_notebook(path, assignment, student_id=student_id, runner=InProcessRunner(),
                           profile=profile, run_all=run_all, gpu=gpu)

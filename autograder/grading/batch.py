@@ -124,6 +124,8 @@ def make_task(student: str, path: Path, assignment: Assignment,
                 assignment_dir=str(assignment.directory), options=options)
 
 
+# ~60 lines: resume, executor loop and progress in one place so every record is written
+# exactly once, as it arrives.
 def grade_batch(
     paths: Sequence[PathLike | tuple[str, PathLike]],
     assignment: Assignment | str,

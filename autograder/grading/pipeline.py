@@ -15,14 +15,15 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from autograder import __version__
 from autograder.assignment import Assignment, TestSpec
 from autograder.assignment import load as load_assignment
 from autograder.errors import AutograderError, BadInput, NotebookError
+from autograder.grading.runners import RunJob, Runner, SandboxRunner, real_data
 from autograder.messages import msg
-from autograder.model import Isolation, IsolationMode, RunError, SubmissionResult, TestOutcome
+from autograder.model import IsolationMode, RunError, SubmissionResult, TestOutcome
 from autograder.notebook_io import read_bytes
 from autograder.sandbox.cells import RunReport
 from autograder.sandbox.host import (
@@ -30,11 +31,7 @@ from autograder.sandbox.host import (
     DEFAULT_DEADLINE,
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT,
-    Budget,
-    StudentProcess,
 )
-from autograder.sandbox.isolation import requested_mode
-from autograder.sandbox.proxy import RestartingStudent, start_student
 
 INDEX_KEY = "autograder_cell_index"
 MAX_LISTED = 50  # lint findings / cell errors kept in a report (the rest are counted)
@@ -185,11 +182,6 @@ def _original(indices: list[int], positions: list[Any]) -> list[int]:
             if 0 <= i < len(positions) and isinstance(positions[i], int)]
 
 
-def real_data(values: dict[str, Any]) -> bool:
-    """Whether profile `values` load real tfds data (not mock data)."""
-    return str(values.get("DATA") or "").lower() in ("tfds", "real")
-
-
 def profile_values(assignment: Assignment, profile: str) -> dict[str, Any]:
     """The profile's parameter values ({} for assignments without profiles)."""
     if not assignment.profiles:
@@ -206,22 +198,6 @@ def require_data(assignment: Assignment, profile: str) -> None:
         from autograder.data import caches
 
         caches.require_caches(assignment, profile)
-
-
-def _sandbox_settings(values: dict[str, Any]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-    """Read-only binds and env for real data/weights caches (profiles that use them)."""
-    if not real_data(values):
-        return (), ()
-    try:
-        from autograder.data import caches
-
-        binds = [str(p) for p in (caches.tfds_data_dir(), caches.keras_models_dir()) if p.exists()]
-        env = dict(caches.cache_env())
-        env.setdefault("TFDS_DATA_DIR", str(caches.tfds_data_dir()))
-        env.setdefault("KERAS_HOME", str(caches.keras_models_dir().parent))
-        return tuple(binds), tuple(sorted(env.items()))
-    except Exception:  # noqa: BLE001 - no caches: the student's loading code reports it
-        return (), ()
 
 
 def grade_notebook(path: str | os.PathLike[str], assignment: Assignment | str, *,
@@ -315,105 +291,6 @@ def grade_source(data: bytes, filename: str, assignment: Assignment | str,
         result.restarts = getattr(runner, "restarts", 0)  # runners written before it existed
     result.execution_time = time.monotonic() - t0
     return result
-
-
-@dataclass(frozen=True)
-class RunJob:
-    """A prepared notebook (profile injected, cells numbered) and how to run it."""
-
-    notebook_json: str
-    values: dict[str, Any]
-    options: GradingOptions
-    filename: str
-
-
-class Runner(Protocol):
-    """Executes a `RunJob` and provides the `student` object the hidden suite calls."""
-
-    isolation: Isolation
-    restarts: int  # processes started after the first (each re-ran the notebook)
-
-    def start(self, job: RunJob) -> tuple[Any, RunReport]: ...
-
-    def close(self) -> str:
-        """Stop everything started; return the tail of the notebook's output."""
-        ...
-
-
-class SandboxRunner:
-    """A fresh sandboxed student process per submission, restarted (re-running the notebook)
-    when it dies during a call (`RestartingStudent`)."""
-
-    def __init__(self) -> None:
-        self.isolation = Isolation()
-        self._procs: list[StudentProcess] = []
-
-    def start(self, job: RunJob) -> tuple[Any, RunReport]:
-        opts = job.options
-        binds, env = _sandbox_settings(job.values)
-
-        budget = Budget.start(opts.effective_deadline())
-
-        def launch() -> tuple[StudentProcess, RunReport]:
-            proc = start_student(dict(gpu=opts.gpu, ro_binds=binds, env=env,
-                                      mode=requested_mode(opts.isolation)),
-                                 dict(memory_mb=opts.memory_mb, timeout=opts.timeout,
-                                      call_timeout=opts.call_timeout, budget=budget))
-            self._procs.append(proc)
-            return proc, proc.run_notebook(job.notebook_json, values=job.values,
-                                           run_all=opts.run_all, filename=job.filename)
-
-        proc, report = launch()
-        self.isolation = proc.zygote.isolation
-        return RestartingStudent(proc, launch if report.state == "alive" else None), report
-
-    @property
-    def restarts(self) -> int:
-        return max(0, len(self._procs) - 1)
-
-    def close(self) -> str:
-        for proc in self._procs:
-            proc.close()
-        return self._procs[-1].output() if self._procs else ""
-
-
-class InProcessRunner:
-    """Trusted notebooks only (references, the kit's own fixtures): the same cell loop
-    (`sandbox.cells.run_cells`) in this process, no sandbox, output captured."""
-
-    isolation = Isolation(IsolationMode.IN_PROCESS)
-    restarts = 0
-
-    def __init__(self) -> None:
-        import contextlib
-
-        self._stack = contextlib.ExitStack()
-        self._sink: Any = None
-
-    def start(self, job: RunJob) -> tuple[Any, RunReport]:
-        import contextlib
-        import io
-        import os
-
-        from autograder.data.modes import open_data_mode
-        from autograder.grading.suite import NamespaceStudent
-        from autograder.sandbox.cells import run_cells
-
-        os.environ.setdefault("MPLBACKEND", "Agg")
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        mode, setup_error = open_data_mode(job.values)
-        self._stack.enter_context(mode)  # open until close(): the suite loads data too
-        self._sink = io.StringIO()
-        ns: dict[str, Any] = {"__name__": "__main__"}
-        with contextlib.redirect_stdout(self._sink), contextlib.redirect_stderr(self._sink):
-            report = run_cells(job.notebook_json, ns, run_all=job.options.run_all,
-                               timeout=job.options.timeout)
-        report.setup_error = setup_error
-        return NamespaceStudent(ns), report
-
-    def close(self) -> str:
-        self._stack.close()
-        return self._sink.getvalue()[-4000:] if self._sink is not None else ""
 
 
 def _run_error(report: RunReport, opts: GradingOptions,

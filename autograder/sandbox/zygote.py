@@ -47,6 +47,8 @@ class Zygote:
     `mode=SANDBOX` fails closed: `IsolationUnavailable` when bubblewrap cannot run here (also
     when it starts but the zygote inside does not come up); never a silent fallback."""
 
+    # ~60 lines: one start-up sequence (command, launch, handshake, cgroup, identity checks)
+    # whose failure paths must all close what was started.
     def __init__(self, *, gpu: bool = False, ro_binds: list[str] | None = None,
                  env: dict[str, str] | None = None,
                  mode: IsolationMode = IsolationMode.SANDBOX) -> None:

@@ -14,7 +14,8 @@ import pytest
 
 from autograder.assignment import load
 from autograder.cli import main
-from autograder.grading.pipeline import InProcessRunner, grade_notebook
+from autograder.grading.pipeline import grade_notebook
+from autograder.grading.runners import InProcessRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,8 @@ import nbformat
 from autograder.assignment import load
 from autograder.authoring.lint import lint_notebook
 from autograder.cli import main
-from autograder.grading.pipeline import InProcessRunner, grade_notebook
+from autograder.grading.pipeline import grade_notebook
+from autograder.grading.runners import InProcessRunner
 from autograder.report.console import text_summary
 from tests.support.cli_helpers import MINI, write_nb
 

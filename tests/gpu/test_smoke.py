@@ -67,7 +67,8 @@ def test_sandboxed_student_process_computes_on_the_gpu():
         pytest.skip(reason)
     import nbformat
 
-    from autograder.grading.pipeline import GradingOptions, RunJob, SandboxRunner
+    from autograder.grading.pipeline import GradingOptions
+    from autograder.grading.runners import RunJob, SandboxRunner
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "import tensorflow as tf\n"

@@ -255,7 +255,8 @@ def test_grade_writes_index_html_for_a_class_with_broken_files(tmp_path, fake_en
 
 
 def test_pipeline_sets_error_kind_for_crash_and_timeout():
-    from autograder.grading.pipeline import GradingOptions, InProcessRunner, grade_source
+    from autograder.grading.pipeline import GradingOptions, grade_source
+    from autograder.grading.runners import InProcessRunner
     from autograder.sandbox.cells import RunReport
 
     class Dead(InProcessRunner):

@@ -32,6 +32,15 @@ def grade_limited(job: dict[str, Any], tmp: Path, timeout: float = 600) -> dict[
     return json.loads(out_path.read_text())
 
 
+def peak_rss_mb() -> float:
+    """This process image's peak RSS (VmHWM). Not getrusage's ru_maxrss: Linux carries that
+    across execve, so a child exec'd from a large pytest process would report the parent's."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _summary(result: Any) -> dict[str, Any]:
     return {"score": float(result.score), "error": result.error,
             "tests": {k: [float(o.score), o.message] for k, o in result.outcomes.items()}}
@@ -52,7 +61,7 @@ def main(job_path: str, out_path: str) -> None:
         out["batch"][student] = _summary(r)
     for student, path in job.get("alone", []):
         out["alone"][student] = _summary(grade_notebook(path, job["assignment"], **opts))
-    out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["maxrss_mb"] = peak_rss_mb()
     Path(out_path).write_text(json.dumps(out))
 
 

@@ -40,7 +40,7 @@ class NoisyInProcessRunner:
     restarts = 0
 
     def __init__(self, calls: list[tuple[str, dict]]) -> None:
-        from autograder.grading.pipeline import InProcessRunner
+        from autograder.grading.runners import InProcessRunner
 
         self._calls = calls
         self._inner = InProcessRunner()
