@@ -258,10 +258,23 @@ with open("/tmp/channel", "w") as fh:
     fh.write("secret for the next student")
 time.sleep(0.5)
 '''
-LISTEN = r'''
+def _bound_under_tmp() -> set[str]:
+    """Top-level /tmp names the sandbox itself binds read-only (a checkout or a virtualenv kept
+    under /tmp, as in a CI clone there): they are not left over by another student."""
+    from autograder.sandbox.isolation import PACKAGE_DIR
+
+    names = set()
+    for p in (sys.prefix, sys.base_prefix, str(PACKAGE_DIR.parent)):
+        parts = Path(os.path.realpath(p)).parts
+        if len(parts) > 2 and parts[1] == "tmp":
+            names.add(parts[2])
+    return names
+
+
+LISTEN = f'''
 import os
 print("SHM", sorted(os.listdir("/dev/shm")), "TMP", sorted(n for n in os.listdir("/tmp")
-      if not n.startswith("student-")))
+      if not n.startswith("student-") and n not in {sorted(_bound_under_tmp())!r}))
 '''
 
 
