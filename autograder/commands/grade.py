@@ -242,7 +242,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         for r in sorted(results, key=lambda r: r.student):
             note = f"  ({r.error})" if r.error else ""
-            print(f"{r.student}: {r.score:g} / {r.max_score:g}{note}")
+            extra = f" (+{r.extra_score:g} extra)" if r.extra_max else ""
+            print(f"{r.student}: {r.base_score:g} / {r.max_score:g}{extra}{note}")
         print(f"reports: {outdir}/ (index.html, grades.csv, grades.json, "
               "<student>/feedback.html)", file=sys.stderr)
     return 0
