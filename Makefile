@@ -55,7 +55,7 @@ demo: $(STAMP)
 	$(PY) -m autograder validate --all
 	$(PY) -m autograder grade tests/submissions/ut3_10_flowers --assignment ut3_10_flowers -o out/ut3_10_flowers
 	$(PY) -m autograder grade tests/submissions/p10x_pets --assignment p10x_pets -o out/p10x_pets
-	@echo "Reports: out/ut3_10_flowers/ and out/p10x_pets/ (grades.csv, grades.json, <student>/feedback.html)"
+	@echo "Reports: out/ut3_10_flowers/ and out/p10x_pets/ (index.html, grades.csv, grades.json, <student>/feedback.html)"
 
 lint: $(STAMP)
 	$(PY) -m ruff check autograder tests benchmarks solutions
