@@ -7,7 +7,6 @@ import base64
 import json
 import re
 import shutil
-import subprocess
 from html import unescape
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from autograder.model import RunError, SubmissionResult
 from autograder.report.class_report import load_records, render_class_report, write_class_report
 from autograder.report.class_stats import ZeroCause, class_stats, elide, zero_cause
 from autograder.report.tables import grades_json
+from tests.support import chromium
 from tests.support.cli_helpers import GOOD, MINI, TEMPLATE, WRONG, write_nb
 from tests.support.report_factory import class_member, make_result, synthetic_class
 
@@ -285,26 +285,13 @@ def write_nb_bytes(code: str) -> bytes:
     return nbformat.writes(nb).encode()
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which(
-        "google-chrome")
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(_chromium() is None,
-                    reason="headless Chromium not installed (apt-get install -y chromium)")
+@pytest.mark.skipif(chromium.CHROMIUM is None, reason=chromium.MISSING)
 def test_index_renders_in_headless_chromium(tmp_path):
-    import matplotlib.image as mpimg
     import numpy as np
 
     page = write_class_report(synthetic_class(), tmp_path, title="Mini")
-    shot = tmp_path / "index.png"
-    proc = subprocess.run(
-        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-         "--window-size=1100,2400", f"--screenshot={shot}", page.as_uri()],
-        capture_output=True, text=True, timeout=90)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    img = mpimg.imread(shot)
+    img = chromium.screenshot(page, tmp_path / "index.png", 1100, 2400)
     assert img.shape[:2] == (2400, 1100)
     gray = img[..., :3].mean(axis=-1)
     assert gray[:120].min() < 0.3  # the header's dark text

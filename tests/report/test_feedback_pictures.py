@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-
 import numpy as np
 import pytest
 
@@ -12,10 +9,8 @@ from autograder.checks import explain
 from autograder.model import CheckResult, Picture, SubmissionResult, TestOutcome
 from autograder.report.html import picture_list, render_feedback
 from tests.corpus.explain import gradcam_wrong as w
+from tests.support import chromium
 from tests.support.report_factory import make_result
-
-CHROMIUM = next((b for b in ("chromium", "chromium-browser", "google-chrome", "chrome")
-                 if shutil.which(b)), None)
 
 
 def test_failing_no_relu_map_gets_a_picture_beside_the_reference():
@@ -45,19 +40,13 @@ def test_the_localization_case_comes_first_then_the_failing_check():
     assert shown == ["gradcam_localization", "gradcam_reference"]  # not the random-net picture alone
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium: apt-get install chromium "
+@pytest.mark.skipif(chromium.CHROMIUM is None, reason="needs headless Chromium: apt-get install chromium "
                     "(or: pip install playwright && playwright install chromium), then "
                     "pytest tests/report/test_feedback_pictures.py")
 def test_feedback_page_screenshot_in_headless_chromium(tmp_path):
     page = tmp_path / "feedback.html"
     page.write_text(render_feedback(make_result(pictures=True)), encoding="utf-8")
-    shot = tmp_path / "shot.png"
-    subprocess.run([CHROMIUM, "--headless", "--disable-gpu", "--no-sandbox",
-                    f"--screenshot={shot}", "--window-size=1200,3000", page.as_uri()],
-                   check=True, capture_output=True, timeout=120)
-    from matplotlib.image import imread
-
-    pixels = imread(str(shot))
+    pixels = chromium.screenshot(page, tmp_path / "shot.png", 1200, 3000)
     assert pixels.shape[0] >= 1000 and pixels.std() > 0.05  # the page rendered, not blank
 
 

@@ -3,14 +3,13 @@ escaping, pictures; and a real render in headless Chromium."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from autograder.model import Isolation, IsolationFeature, IsolationMode, Picture
 from autograder.report.html import codify, picture_list, render_feedback, write_feedback
+from tests.support import chromium
 from tests.support.report_factory import make_result
 
 MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini_assignment"
@@ -85,26 +84,13 @@ def test_pictures_are_base64_png_by_kind():
     assert html.count('src="data:image/png;base64,') == 2
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which(
-        "google-chrome")
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(_chromium() is None,
-                    reason="headless Chromium not installed (apt-get install -y chromium)")
+@pytest.mark.skipif(chromium.CHROMIUM is None, reason=chromium.MISSING)
 def test_feedback_renders_in_headless_chromium(tmp_path):
-    import matplotlib.image as mpimg
     import numpy as np
 
     page = write_feedback(make_result(pictures=True), tmp_path / "feedback.html")
-    shot = tmp_path / "feedback.png"
-    proc = subprocess.run(
-        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-         "--window-size=1000,1800", f"--screenshot={shot}", page.as_uri()],
-        capture_output=True, text=True, timeout=90)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    img = mpimg.imread(shot)
+    img = chromium.screenshot(page, tmp_path / "feedback.png", 1000, 1800)
     assert img.shape[:2] == (1800, 1000)
     gray = img[..., :3].mean(axis=-1)
     # the page is not blank: dark text in the header band, coloured badges below
