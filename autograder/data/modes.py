@@ -18,6 +18,8 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+# the profile parameters that decide what `tfds.load` returns
+MODE_KEYS = ("DATA", "MOCK_EXAMPLES", "SYNTHETIC_CLASSES")
 DEFAULT_MOCK_EXAMPLES = 64
 DEFAULT_SYNTHETIC_CLASSES = 4
 # one RGB colour per synthetic class (0..255), far apart

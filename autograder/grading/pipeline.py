@@ -315,7 +315,7 @@ def _run_suite(result: SubmissionResult, a: Assignment, student: Any, opts: Grad
     from autograder.grading.suite import run_suite
 
     outcomes, session = run_suite(a, student, gpu=opts.gpu, visible_only=opts.visible_only,
-                                  lang=lang)
+                                  lang=lang, profile=opts.profile)
     result.outcomes = outcomes
     result.pictures = session.pictures
     missing = zero_outcomes(a, msg("grader", "test_not_run_error", lang) if result.error else

@@ -4,8 +4,9 @@ Hidden tests are ordinary pytest functions named `test_<id>`, one per `[[tests]]
 `assignment.toml` (points, PASO, visibility and config live there). They use three fixtures:
 
 - `student`: the student's functions (`student.mixup`, ...; None when missing).
-- `config`: the assignment's `[checks]` table updated with the test's `config`, plus `lang` and
-  `seed`; TOML values normalised (`"none"` -> None, arrays -> tuples), ready for `**config`.
+- `config`: the assignment's `[checks]` table updated with the test's `config`, plus `lang`,
+  `seed` and `data` (the grading profile's data-mode values: what the student's `tfds.load`
+  returned, so a check can load the same examples itself); TOML values normalised (`"none"` -> None, arrays -> tuples), ready for `**config`.
 - `check`: `check(results)` records `CheckResult`s for partial credit (weighted by the test's
   `weights` table in assignment.toml, default 1 per check) and raises
   AssertionError with the student-facing messages when any failed.
@@ -65,13 +66,26 @@ def summarize(results: list[CheckResult]) -> str:
     return "\n".join(lines)
 
 
+DEFAULT_PROFILE = "ci"
+
+
+def data_mode_values(assignment: Assignment, profile: str) -> dict[str, Any]:
+    """The data-mode values (`autograder.data.modes`) of `profile`; {} (real tfds) when the
+    assignment has no such profile."""
+    from autograder.data.modes import MODE_KEYS
+
+    values = assignment.profiles.get(profile) or {}
+    return {k: values[k] for k in MODE_KEYS if k in values}
+
+
 class GradingSession:
     """pytest plugin object: provides the fixtures and collects outcomes for one student."""
 
     def __init__(self, student: Any, assignment: Assignment, lang: str | None = None,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, profile: str = DEFAULT_PROFILE) -> None:
         self.student_obj = student
         self.assignment = assignment
+        self.data = data_mode_values(assignment, profile)
         self.lang = lang or assignment.language
         self.seed = assignment.seed if seed is None else seed
         self.outcomes: dict[str, TestOutcome] = {}
@@ -89,7 +103,7 @@ class GradingSession:
         spec = self._spec(request.node)
         from autograder.profiles import normalize
 
-        cfg = {"lang": self.lang, "seed": self.seed}
+        cfg = {"lang": self.lang, "seed": self.seed, "data": dict(self.data)}
         cfg.update(self.assignment.raw.get("checks", {}))
         if spec is not None:
             cfg.update(spec.config)
@@ -183,13 +197,15 @@ def run_suite(
     lang: str | None = None,
     seed: int | None = None,
     capture_output: bool = True,
+    profile: str = DEFAULT_PROFILE,
 ) -> tuple[dict[str, TestOutcome], GradingSession]:
     """Run `test_<id>` functions of the assignment's suite; return outcomes keyed by test id.
 
     Tests are selected by id (`select`), visibility and the gpu flag. pytest's own output is
-    captured (returned nowhere) unless `capture_output` is False.
+    captured (returned nowhere) unless `capture_output` is False. `profile` names the grading
+    profile the student's notebook ran under (its data mode reaches the checks as `data`).
     """
-    session = GradingSession(student, assignment, lang=lang, seed=seed)
+    session = GradingSession(student, assignment, lang=lang, seed=seed, profile=profile)
     ids = [t.id for t in assignment.tests
            if (select is None or t.id in select)
            and (gpu or not t.gpu)
