@@ -47,6 +47,13 @@ FLOWERS_PIPE = dict(backbone="resnet50", label_encoding="sparse")
 PETS_PIPE = dict(backbone="efficientnetb0", label_encoding="onehot")
 FLOWERS_MODEL = dict(backbone="resnet50", num_classes=5, loss="sparse")
 PETS_MODEL = dict(backbone="efficientnetb0", num_classes=5, loss="onehot", dropout=0.3)
+# the bundled assignments' augmentation configs (their statements' factor limits)
+FLOWERS_AUGMENT = dict(
+    required=("flip", "rotation", "zoom", "translation", "brightness", "contrast"),
+    max_factors=dict(rotation=0.05, zoom=0.1, translation=0.1, brightness=0.2, contrast=0.2),
+    value_range=(0, 255))
+PETS_AUGMENT = dict(required=("flip", "rotation", "zoom"),
+                    max_factors=dict(rotation=0.05, zoom=0.1))
 
 
 def _m(id_, func, expected, **config):
@@ -102,7 +109,16 @@ CASES: list[Case] = [
     # Augmentation
     Case("augment-flowers", "augment", "augment_impls", "ok_flowers", None,
          dict(required=("flip", "rotation", "zoom", "translation", "brightness", "contrast"))),
+    Case("augment-flowers-factors", "augment", "augment_impls", "ok_flowers", None,
+         FLOWERS_AUGMENT),
     Case("augment-pets", "augment", "augment_impls", "ok_pets", None),
+    Case("augment-pets-factors", "augment", "augment_impls", "ok_pets", None, PETS_AUGMENT),
+    Case("augment-rotation-too-far", "augment", "augment_impls", "bad_rotation_too_far",
+         "augment_factors", PETS_AUGMENT),
+    Case("augment-zoom-range-too-far", "augment", "augment_impls", "bad_zoom_range_too_far",
+         "augment_factors", PETS_AUGMENT),
+    Case("augment-brightness-range-off", "augment", "augment_impls",
+         "bad_brightness_range_off", "augment_factors", FLOWERS_AUGMENT),
     Case("augment-nested", "augment", "augment_impls", "ok_nested", None),
     Case("augment-missing-zoom", "augment", "augment_impls", "bad_missing_zoom",
          "augment_kinds"),
