@@ -106,6 +106,8 @@ CASES: list[Case] = [
     _c("cutmix-labels-not-mixed", "bad_labels_not_mixed", "cutmix_labels"),
     _c("cutmix-fixed-box", "bad_fixed_box", "cutmix_distribution"),
     _c("cutmix-seed-ignored", "bad_seed_ignored", "cutmix_seed"),
+    _c("cutmix-corners-exact", "ok_corners_exact", None),
+    _c("cutmix-box-from-top", "bad_box_from_top", "cutmix_distribution"),
     # Augmentation
     Case("augment-flowers", "augment", "augment_impls", "ok_flowers", None,
          dict(required=("flip", "rotation", "zoom", "translation", "brightness", "contrast"))),
