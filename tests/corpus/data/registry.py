@@ -179,6 +179,9 @@ CASES: list[Case] = [
          "bad_augmented_labels_shifted", "pipeline_labels", dict(FLOWERS_PIPE, augmented=True)),
     Case("pipeline-pets-mix-ignored", "pipeline", "pipeline_impls", "bad_pets_mix_ignored",
          "pipeline_mix", dict(PETS_PIPE, augmented=True, mix="mixup", num_classes=5)),
+    Case("pipeline-pets-augment-missing", "pipeline", "pipeline_impls",
+         "bad_pets_augment_missing", "pipeline_augment",
+         dict(PETS_PIPE, augmented=True, mix="mixup", num_classes=5)),
     # Models
     Case("model-resnet", "model", "model_impls", "ok_resnet", None, FLOWERS_MODEL),
     Case("model-resnet-flat", "model", "model_impls", "ok_resnet_flat", None, FLOWERS_MODEL),
