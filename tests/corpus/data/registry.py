@@ -108,6 +108,9 @@ CASES: list[Case] = [
     _c("cutmix-seed-ignored", "bad_seed_ignored", "cutmix_seed"),
     _c("cutmix-corners-exact", "ok_corners_exact", None),
     _c("cutmix-box-from-top", "bad_box_from_top", "cutmix_distribution"),
+    _c("cutmix-side-divided", "bad_side_divided", "cutmix_distribution"),
+    _c("cutmix-side-one-plus", "bad_side_one_plus", "cutmix_distribution"),
+    _c("cutmix-side-squared", "bad_side_squared", "cutmix_distribution"),
     # Augmentation
     Case("augment-flowers", "augment", "augment_impls", "ok_flowers", None,
          dict(required=("flip", "rotation", "zoom", "translation", "brightness", "contrast"))),
