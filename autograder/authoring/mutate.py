@@ -8,7 +8,8 @@ nbgrader test cells); a function no entry names gives "untested" mutants.
 Run (`grade_batch`, one call per batch, through the executor registry): the reference
 notebook, with the profile injected like any submission and one extra cell defining
 `ag_mutate_swap`, runs ONCE in a sandboxed student process (`sandbox.proxy.start_student`,
-the normal grading sandbox: rlimits, bubblewrap when present, per-call timeouts). The hidden
+the normal grading sandbox: bubblewrap, seccomp, rlimits, per-call timeouts; no sandbox, no
+run: `IsolationUnavailable`, exit 2). The hidden
 tests first grade the unmodified reference (the baseline, recording every value the checks
 receive), then for each mutant the grader calls `ag_mutate_swap(name, source)` in that process,
 which restores the originals and execs the mutated `def` into the notebook's namespace (so

@@ -2,7 +2,10 @@
 
 Proves: identity at inference (`training=False`), stochastic in training, shape/dtype and the
 0..255 value range kept, and the required transform kinds present with a non-zero strength
-(a `RandomRotation(0.0)` does nothing, so it does not count).
+(a `RandomRotation(0.0)` does nothing, so it does not count). When the test's config gives
+`max_factors` ({kind: largest factor the statement allows}) or `value_range` (the images'
+range, which RandomBrightness/RandomContrast must be told), `augment_factors` checks the
+layers' configs against them (a rotation factor doubled still rotates, only too far).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from autograder.model import CheckResult, Picture
 
 CAT = "augment"
 CHECKS = ["augment_returns", "augment_kinds", "augment_inference", "augment_training",
-          "augment_range"]
+          "augment_range", "augment_factors"]
 KINDS = {
     "flip": ("RandomFlip", ("mode",)),
     "rotation": ("RandomRotation", ("factor",)),
@@ -58,6 +61,40 @@ def _strength(layer: Any, attrs: tuple[str, ...]) -> bool:
         if any(abs(float(v)) > 0 for v in values if v is not None):
             return True
     return False
+
+
+def _largest(layer: Any, attrs: tuple[str, ...]) -> float | None:
+    """The largest |factor| of a preprocessing layer over `attrs` (None when it has none)."""
+    config = layer.get_config()
+    values: list[float] = []
+    for attr in attrs:
+        value = config.get(attr)
+        if value is None or isinstance(value, str):
+            continue
+        values += [abs(float(v)) for v in (value if isinstance(value, (tuple, list)) else [value])
+                   if v is not None]
+    return max(values) if values else None
+
+
+def factor_problems(model: Any, max_factors: dict[str, float],
+                    value_range: tuple[float, float] | None) -> list[str]:
+    """Layers whose factor exceeds `max_factors[kind]` or whose `value_range` is not
+    `value_range`, as short texts ("RandomRotation: 0.1 > 0.05")."""
+    problems = []
+    for layer in iter_layers(model):
+        name = type(layer).__name__
+        for kind, (cls, attrs) in KINDS.items():
+            limit = max_factors.get(kind)
+            largest = _largest(layer, attrs) if name == cls and limit is not None else None
+            if largest is not None and largest > float(limit) + 1e-6:
+                problems.append(f"{cls}: {largest:g} > {float(limit):g}")
+        configured = layer.get_config().get("value_range")
+        if (value_range is not None and name in ("RandomBrightness", "RandomContrast")
+                and configured is not None
+                and [float(v) for v in configured] != [float(v) for v in value_range]):
+            problems.append(f"{name}: value_range={tuple(configured)} "
+                            f"!= {tuple(value_range)}")
+    return problems
 
 
 def kinds_present(model: Any) -> dict[str, bool]:
@@ -101,13 +138,22 @@ def _preview(model: Any, n: int = 7) -> np.ndarray | None:
 
 # identity at inference and the 0..255 range hold for an empty Sequential: they count only next
 # to the layer kinds or the randomness in training (base.substance_required)
-@substance_required("augment_returns", "augment_inference", "augment_range")
+# augment_factors too: an empty Sequential has no factor too large
+@substance_required("augment_returns", "augment_inference", "augment_range", "augment_factors")
 def check_augmentation(make_augmentation: Callable | None, *,
                        required: tuple[str, ...] | list[str] = ("flip", "rotation", "zoom"),
+                       max_factors: dict[str, float] | None = None,
+                       value_range: tuple[float, float] | list[float] | None = None,
                        lang: str = DEFAULT_LANG, seed: int = 0, func: str = "make_augmentation",
                        **_: Any) -> list[CheckResult]:
     """Check `make_augmentation()`; results: augment_returns, augment_kinds, augment_inference,
-    augment_training, augment_range."""
+    augment_training, augment_range, and augment_factors when `max_factors` or `value_range`
+    is given."""
+    limits = dict(max_factors or {})
+    unknown = sorted(set(limits) - set(KINDS))
+    if unknown:  # the assignment's config, not the student: fail loudly for the instructor
+        raise ValueError(f"max_factors: unknown kinds {unknown} (known: {sorted(KINDS)})")
+    names = CHECKS if limits or value_range is not None else CHECKS[:-1]
     value, bad = call_student(make_augmentation, func, "augment_returns", lang)
     if bad is None:
         try:
@@ -115,7 +161,7 @@ def check_augmentation(make_augmentation: Callable | None, *,
         except Exception:  # noqa: BLE001 - not a model, or a file that does not load
             bad = failed(CAT, "augment_returns", lang, found=type(value).__name__)
     if bad is not None:
-        return [bad, *skipped(CHECKS[1:], bad)]
+        return [bad, *skipped(names[1:], bad)]
     results = [passed(CAT, "augment_returns", lang)]
     present = kinds_present(model)
     missing = [k for k in required if not present.get(k, False)]
@@ -128,7 +174,7 @@ def check_augmentation(make_augmentation: Callable | None, *,
         out, bad = call_student(model, func, "augment_inference", lang, x.copy(),
                                 training=training)
         if bad is not None:
-            return [*results, bad, *skipped(CHECKS[3:], bad)]
+            return [*results, bad, *skipped(names[3:], bad)]
         outs.append(np.asarray(to_numpy(out)))
     inf, train = outs[0], outs[1:]
     shapes_ok = all(o.shape == x.shape for o in outs)
@@ -152,4 +198,12 @@ def check_augmentation(make_augmentation: Callable | None, *,
     results.append(passed(CAT, "augment_range", lang, lo=lo, hi=hi) if ok else
                    failed(CAT, "augment_range", lang, lo=lo, hi=hi, dtypes=dtypes,
                           shapes=sorted({str(o.shape) for o in outs}), shape=str(x.shape)))
+    if len(names) == len(CHECKS):
+        problems = factor_problems(model, limits,
+                                   None if value_range is None else tuple(value_range))
+        allowed = [f"{KINDS[k][0]} <= {float(v):g}" for k, v in limits.items()]
+        if value_range is not None:
+            allowed.append(f"value_range={tuple(value_range)}")
+        results.append(failed(CAT, "augment_factors", lang, problems=problems, allowed=allowed)
+                       if problems else passed(CAT, "augment_factors", lang))
     return results

@@ -59,6 +59,10 @@ W_TOL = 2e-3             # tolerance on recovered Mixup weights
 LABEL_TOL = 5e-3         # tolerance on label entries
 MIXED_MIN = 1e-3         # both sources of a really mixed sample weigh more than this
 PIXEL_TOL = 1e-3         # CutMix: a pixel "comes from" sample k if all channels match this close
+CENTRE_Z = 4.5           # CutMix: mean box centre this many standard errors off the image's centre
+CENTRE_MIN_BOXES = 30    # ... judged only over at least this many really mixed samples
+INSIDE_MIN = 3           # CutMix: boxes clear of every border among those (paper: ~1 in 6)
+SHAPE_BAD_MAX = 0.1      # ... of which at most this share with height/H != width/W (> 1.5 px)
 
 
 def _inputs(seed: int, batch: int, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -304,6 +308,8 @@ def _seed_check(fn, func, check, lang, images, labels, alpha, seed) -> CheckResu
 @dataclass
 class _CutmixDraws:
     areas: list[float] = field(default_factory=list)
+    centres: list[tuple[float, float]] = field(default_factory=list)  # (y, x) / (H, W), mixed only
+    inside: list[tuple[float, float]] = field(default_factory=list)  # (rows/H, cols/W), clear boxes
     checked_mixed: int = 0    # samples with 0 < area < 1 whose labels were consistent
     image_bad: tuple | None = None
     label_bad: tuple | None = None
@@ -333,7 +339,10 @@ def _cutmix_sample(o: int, src: np.ndarray) -> tuple[str, float, int, dict]:
     count = int(foreign.sum())
     if box != count:
         return "rectangle", count / (h * w), int(sources[0]), {"box": int(box), "count": count}
-    return "ok", count / (h * w), int(sources[0]), {}
+    centre = ((rows[0] + rows[-1] + 1) / (2 * h), (cols[0] + cols[-1] + 1) / (2 * w))
+    clear = rows[0] > 0 and cols[0] > 0 and rows[-1] < h - 1 and cols[-1] < w - 1
+    sides = ((rows[-1] - rows[0] + 1) / h, (cols[-1] - cols[0] + 1) / w) if clear else None
+    return "ok", count / (h * w), int(sources[0]), {"centre": centre, "sides": sides}
 
 
 def _cutmix_analyse(out_x, out_y, images, labels, draws: _CutmixDraws, tol: float) -> None:
@@ -345,6 +354,10 @@ def _cutmix_analyse(out_x, out_y, images, labels, draws: _CutmixDraws, tol: floa
                 draws.image_bad = (kind, o, info)
             continue
         draws.areas.append(area)
+        if 0.0 < area < 1.0:
+            draws.centres.append(info["centre"])
+            if info["sides"] is not None:
+                draws.inside.append(info["sides"])
         y = out_y[o]
         expected = (1.0 - area) * labels[o] + area * labels[j]
         err = np.abs(y - expected)
@@ -372,6 +385,37 @@ def _reference_area_means(alpha: float, h: int, w: int) -> tuple[float, float]:
     return min(paper, keras_like), max(paper, keras_like)
 
 
+def box_centre_offset(centres: list[tuple[float, float]], h: int, w: int) -> tuple[float, float]:
+    """(z, offset): the larger, over both axes, of |mean box centre - 1/2| (as a fraction of the
+    side, less half a pixel of rounding) in standard errors, and that axis's offset. A box
+    centred on a uniform point (the paper) or placed uniformly inside the image
+    (`keras.layers.CutMix`) is symmetric: its mean centre is the image's centre."""
+    best = (0.0, 0.0)
+    for axis, side in ((0, h), (1, w)):
+        c = np.asarray([p[axis] for p in centres], dtype=float)
+        offset = float(c.mean() - 0.5)
+        se = float(c.std()) / np.sqrt(len(c))
+        excess = max(0.0, abs(offset) - 0.5 / side)
+        z = excess / se if se > 0 else (np.inf if excess > 0 else 0.0)
+        best = max(best, (z, offset))
+    return best
+
+
+def box_shape_problem(draws: _CutmixDraws, h: int, w: int) -> dict[str, int] | None:
+    """{inside, bad} when the boxes are not the paper's (sides sqrt(1 - lambda) * H and
+    sqrt(1 - lambda) * W, clipped): too few clear of every border (a side of H or more always
+    reaches both edges; the paper leaves ~1 box in 6 clear) or, among the clear ones, more than
+    SHAPE_BAD_MAX whose height/H and width/W differ by more than 1.5 pixels. None when they
+    are, or when there are too few mixed samples to judge."""
+    if len(draws.centres) < CENTRE_MIN_BOXES:
+        return None
+    tol = 1.5 / min(h, w)
+    bad = sum(abs(fh - fw) > tol for fh, fw in draws.inside)
+    if len(draws.inside) < INSIDE_MIN or bad > SHAPE_BAD_MAX * len(draws.inside):
+        return {"inside": len(draws.inside), "bad": int(bad)}
+    return None
+
+
 # ~60 lines: the twin of check_mixup (sampling loop + one result per property).
 @substance_required("cutmix_returns", "cutmix_seed", "cutmix_contract")
 def check_cutmix(cutmix: Callable | None, *, alpha: float = 1.0, lang: str = DEFAULT_LANG, seed: int = 0,
@@ -382,6 +426,9 @@ def check_cutmix(cutmix: Callable | None, *, alpha: float = 1.0, lang: str = DEF
     Results: cutmix_returns, cutmix_images, cutmix_labels, cutmix_mixes, cutmix_distribution,
     cutmix_seed, cutmix_contract. Label weights may differ from the pasted pixel fraction by (H+W+1)/(H*W), the
     grid rounding `keras.layers.CutMix` has (it weights labels by the continuous box).
+    cutmix_distribution also fails (key cutmix_position) when the boxes' mean centre is more
+    than CENTRE_Z standard errors off the image's centre (corners computed wrong: a box
+    anchored to a border or shifted off its centre).
     """
     h, w = image_shape[:2]
     tol = (h + w + 1) / (h * w) + 1e-3
@@ -426,10 +473,20 @@ def check_cutmix(cutmix: Callable | None, *, alpha: float = 1.0, lang: str = DEF
         lo, hi = _reference_area_means(float(alpha), h, w)
         mean, distinct = float(areas.mean()), len(np.unique(areas))
         ok = lo - 0.12 <= mean <= hi + 0.12 and distinct >= 5
-        results.append(passed(CAT, "cutmix_distribution", lang, mean=mean, distinct=distinct)
-                       if ok else failed(CAT, "cutmix_distribution", lang, mean=mean,
-                                         distinct=distinct, lo=lo - 0.12, hi=hi + 0.12,
-                                         alpha=alpha))
+        z, offset = (box_centre_offset(draws.centres, h, w)
+                     if len(draws.centres) >= CENTRE_MIN_BOXES else (0.0, 0.0))
+        if not ok:
+            results.append(failed(CAT, "cutmix_distribution", lang, mean=mean,
+                                  distinct=distinct, lo=lo - 0.12, hi=hi + 0.12, alpha=alpha))
+        elif z > CENTRE_Z:
+            results.append(failed(CAT, "cutmix_distribution", lang, "cutmix_position",
+                                  offset=offset, z=z, boxes=len(draws.centres)))
+        elif (bad_shape := box_shape_problem(draws, h, w)) is not None:
+            results.append(failed(CAT, "cutmix_distribution", lang, "cutmix_box_shape",
+                                  boxes=len(draws.centres), **bad_shape))
+        else:
+            results.append(passed(CAT, "cutmix_distribution", lang, mean=mean,
+                                  distinct=distinct))
     results.append(_seed_check(cutmix, func, "cutmix_seed", lang, images, labels, alpha,
                                seed * 1000 + 999))
     results.append(_contract_check(cutmix, func, "cutmix_contract", lang, images, labels, alpha,

@@ -176,8 +176,8 @@ def check_pipeline(make_pipeline: Callable | None, *, backbone: str = "resnet50"
                               bool(mix) or repeated, lang))
     results.append(_shuffle(plain_tr, source, labels, name if ok else None, lang))
 
-    if augmented:
-        results.append(_augment(x_ev, x_tr, source, name, ok, lang))
+    if augmented:  # judged without mixing: a MixUp/CutMix map alone also changes the images
+        results.append(_augment(x_ev, _concat(plain_tr, 0), source, name, ok, lang))
     if mix:
         results.append(_mix(y_ev, y_tr, num_classes, lang))
     form = {"pipeline_returns", "pipeline_batch", "pipeline_order"}

@@ -234,3 +234,30 @@ def test_model_returned_through_the_wire():
                                                  num_classes=5, image_size=(32, 32),
                                                  dropout=0.5, loss="onehot") if not r.passed}
     assert failing == {"model_head"}
+
+
+def test_augment_factor_problems_name_each_layer_past_its_limit():
+    import keras
+    from keras import layers
+
+    model = keras.Sequential([
+        layers.RandomFlip("horizontal"), layers.RandomRotation((-0.05, 0.1)),
+        layers.RandomZoom(0.1, 0.2), layers.RandomBrightness(0.2, value_range=(0, 1))])
+    limits = {"rotation": 0.05, "zoom": 0.1, "brightness": 0.2}
+    assert augment.factor_problems(model, limits, (0, 255)) == [
+        "RandomRotation: 0.1 > 0.05", "RandomZoom: 0.2 > 0.1",
+        "RandomBrightness: value_range=(0, 1) != (0, 255)"]
+    assert augment.factor_problems(model, {"rotation": 0.1, "zoom": 0.2}, None) == []
+
+
+def test_augment_factors_only_when_configured_and_known():
+    import keras
+    from keras import layers
+
+    def make():
+        return keras.Sequential([layers.RandomFlip("horizontal"), layers.RandomRotation(0.05),
+                                 layers.RandomZoom(0.1)])
+
+    assert "augment_factors" not in {r.name for r in augment.check_augmentation(make)}
+    with pytest.raises(ValueError, match="rotatoin"):
+        augment.check_augmentation(make, max_factors={"rotatoin": 0.05})

@@ -30,6 +30,18 @@ def test_metrics_case_properties():
     assert 4 not in set(y_pred) and 4 in set(y_true)
 
 
+
+@pytest.mark.parametrize("seed", range(50))
+def test_metrics_case_has_a_mostly_missed_class(seed):
+    """Class 0: some true positives, precision + recall <= 1 (so an F1 guarded by `P + R > 1`
+    differs from the right one)."""
+    y_true, y_pred = metrics.metrics_case(seed)
+    cm = metrics.reference_metrics(y_true, y_pred, 5)["confusion_matrix"]
+    tp = cm[0, 0]
+    assert tp > 0 and tp / cm[:, 0].sum() + tp / cm[0].sum() <= 1
+    assert set(y_true) == set(range(5)) and set(y_pred) == set(range(5))
+
+
 def test_tta_model_flip_matters_and_vflip_does_not():
     model = tta.tta_model()
     images = tta.tta_images()

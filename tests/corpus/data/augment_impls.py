@@ -70,3 +70,24 @@ class FixedShift(layers.Layer):
 
 def bad_not_random():
     return keras.Sequential([FixedShift()])
+
+
+def bad_rotation_too_far():
+    """A blank filled with 0.1 (±36°) where the statement allows ±5 % of a turn."""
+    return keras.Sequential([layers.RandomFlip("horizontal"), layers.RandomRotation(0.1),
+                             layers.RandomZoom(0.1)])
+
+
+def bad_zoom_range_too_far():
+    """The zoom as a (lower, upper) pair, the lower end past the statement's 10 %."""
+    return keras.Sequential([layers.RandomFlip("horizontal"), layers.RandomRotation(0.05),
+                             layers.RandomZoom((-0.2, 0.1))])
+
+
+def bad_brightness_range_off():
+    """value_range one level off the images' 0..255."""
+    return keras.Sequential([
+        layers.RandomFlip("horizontal"), layers.RandomRotation(0.05), layers.RandomZoom(0.1),
+        layers.RandomTranslation(0.1, 0.1), layers.RandomBrightness(0.2, value_range=(0, 256)),
+        layers.RandomContrast(0.2),
+    ])

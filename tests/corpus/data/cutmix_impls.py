@@ -191,3 +191,69 @@ def bad_fixed_box(images, labels, alpha=1.0, seed=None):
 
 def bad_seed_ignored(images, labels, alpha=1.0, seed=None):
     return _paper(images, labels, alpha, None)
+
+
+def _corners_off(images, labels, alpha, seed, y0_of):
+    """Paper CutMix whose top edge is `y0_of(cy, ch)` (a slip in the corner formula); the labels
+    still weigh the pasted area exactly."""
+    rng = np.random.default_rng(seed)
+    b, h, w, _ = images.shape
+    perm = rng.permutation(b)
+    x, y = images.copy(), labels.copy()
+    for i in range(b):
+        r = np.sqrt(1.0 - rng.beta(alpha, alpha))
+        ch, cw = int(round(h * r)), int(round(w * r))
+        cy, cx = rng.integers(h), rng.integers(w)
+        y0, y1 = np.clip([y0_of(cy, ch), cy + ch - ch // 2], 0, h)
+        x0, x1 = np.clip([cx - cw // 2, cx + cw - cw // 2], 0, w)
+        x[i, y0:y1, x0:x1] = images[perm[i], y0:y1, x0:x1]
+        area = (y1 - y0) * (x1 - x0) / (h * w)
+        y[i] = (1 - area) * labels[i] + area * labels[perm[i]]
+    return x, y
+
+
+def bad_box_from_top(images, labels, alpha=1.0, seed=None):
+    """`ch // 2 - cy` for `cy - ch // 2` (issue 15's flowers cutmix#36): most boxes start at row
+    0, so they are not centred on (cy, cx)."""
+    return _corners_off(images, labels, alpha, seed, lambda cy, ch: ch // 2 - cy)
+
+
+def ok_corners_exact(images, labels, alpha=1.0, seed=None):
+    """The same loop with the right corner (so `_corners_off` itself is a valid CutMix)."""
+    return _corners_off(images, labels, alpha, seed, lambda cy, ch: cy - ch // 2)
+
+
+def _sides_off(images, labels, alpha, seed, side_h):
+    """Paper CutMix whose box height is `side_h(h, lam)` (the width stays right); labels weigh
+    the pasted area exactly."""
+    rng = np.random.default_rng(seed)
+    b, h, w, _ = images.shape
+    perm = rng.permutation(b)
+    x, y = images.copy(), labels.copy()
+    for i in range(b):
+        lam = rng.beta(alpha, alpha)
+        ch, cw = int(round(side_h(h, lam))), int(round(w * np.sqrt(1.0 - lam)))
+        cy, cx = rng.integers(h), rng.integers(w)
+        y0, y1 = np.clip([cy - ch // 2, cy + ch - ch // 2], 0, h)
+        x0, x1 = np.clip([cx - cw // 2, cx + cw - cw // 2], 0, w)
+        x[i, y0:y1, x0:x1] = images[perm[i], y0:y1, x0:x1]
+        area = (y1 - y0) * (x1 - x0) / (h * w)
+        y[i] = (1 - area) * labels[i] + area * labels[perm[i]]
+    return x, y
+
+
+def bad_side_divided(images, labels, alpha=1.0, seed=None):
+    """`H / sqrt(1 - lam)` for `H * sqrt(1 - lam)` (issue 15's flowers cutmix#33): every box
+    spans the image's height."""
+    return _sides_off(images, labels, alpha, seed,
+                      lambda h, lam: min(h / np.sqrt(max(1.0 - lam, 1e-9)), 4 * h))
+
+
+def bad_side_one_plus(images, labels, alpha=1.0, seed=None):
+    """`sqrt(1 + lam)` for `sqrt(1 - lam)` (flowers cutmix#56)."""
+    return _sides_off(images, labels, alpha, seed, lambda h, lam: h * np.sqrt(1.0 + lam))
+
+
+def bad_side_squared(images, labels, alpha=1.0, seed=None):
+    """Height `H * (1 - lam)` (sqrt forgotten on one side): the box is not proportional."""
+    return _sides_off(images, labels, alpha, seed, lambda h, lam: h * (1.0 - lam))

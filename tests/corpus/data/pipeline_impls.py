@@ -198,3 +198,16 @@ def bad_augmented_labels_shifted(ds, batch_size=32, training=True):
         ds = ds.map(lambda x, y: (AUG(x, training=True), y - 1))
     ds = ds.map(lambda x, y: (resnet_pre(x), y))
     return ds.prefetch(AUTOTUNE)
+
+
+def bad_pets_augment_missing(ds, batch_size=32, training=True, num_classes=37, mix=None):
+    """The augmentation map deleted: with `mix` the MixUp still changes every image, but
+    `training=True` without `mix` returns the inputs unchanged (issue 15's pets make_pipeline)."""
+    ds = ds.map(lambda x, y: (tf.cast(x, tf.float32), tf.one_hot(y, num_classes)))
+    if training:
+        ds = ds.shuffle(1000).batch(batch_size)
+        if mix in ("mixup", "both"):
+            ds = ds.map(_mixup)
+    else:
+        ds = ds.batch(batch_size)
+    return ds.map(lambda x, y: (effnet_pre(x), y)).prefetch(AUTOTUNE)

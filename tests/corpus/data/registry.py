@@ -47,6 +47,13 @@ FLOWERS_PIPE = dict(backbone="resnet50", label_encoding="sparse")
 PETS_PIPE = dict(backbone="efficientnetb0", label_encoding="onehot")
 FLOWERS_MODEL = dict(backbone="resnet50", num_classes=5, loss="sparse")
 PETS_MODEL = dict(backbone="efficientnetb0", num_classes=5, loss="onehot", dropout=0.3)
+# the bundled assignments' augmentation configs (their statements' factor limits)
+FLOWERS_AUGMENT = dict(
+    required=("flip", "rotation", "zoom", "translation", "brightness", "contrast"),
+    max_factors=dict(rotation=0.05, zoom=0.1, translation=0.1, brightness=0.2, contrast=0.2),
+    value_range=(0, 255))
+PETS_AUGMENT = dict(required=("flip", "rotation", "zoom"),
+                    max_factors=dict(rotation=0.05, zoom=0.1))
 
 
 def _m(id_, func, expected, **config):
@@ -99,10 +106,24 @@ CASES: list[Case] = [
     _c("cutmix-labels-not-mixed", "bad_labels_not_mixed", "cutmix_labels"),
     _c("cutmix-fixed-box", "bad_fixed_box", "cutmix_distribution"),
     _c("cutmix-seed-ignored", "bad_seed_ignored", "cutmix_seed"),
+    _c("cutmix-corners-exact", "ok_corners_exact", None),
+    _c("cutmix-box-from-top", "bad_box_from_top", "cutmix_distribution"),
+    _c("cutmix-side-divided", "bad_side_divided", "cutmix_distribution"),
+    _c("cutmix-side-one-plus", "bad_side_one_plus", "cutmix_distribution"),
+    _c("cutmix-side-squared", "bad_side_squared", "cutmix_distribution"),
     # Augmentation
     Case("augment-flowers", "augment", "augment_impls", "ok_flowers", None,
          dict(required=("flip", "rotation", "zoom", "translation", "brightness", "contrast"))),
+    Case("augment-flowers-factors", "augment", "augment_impls", "ok_flowers", None,
+         FLOWERS_AUGMENT),
     Case("augment-pets", "augment", "augment_impls", "ok_pets", None),
+    Case("augment-pets-factors", "augment", "augment_impls", "ok_pets", None, PETS_AUGMENT),
+    Case("augment-rotation-too-far", "augment", "augment_impls", "bad_rotation_too_far",
+         "augment_factors", PETS_AUGMENT),
+    Case("augment-zoom-range-too-far", "augment", "augment_impls", "bad_zoom_range_too_far",
+         "augment_factors", PETS_AUGMENT),
+    Case("augment-brightness-range-off", "augment", "augment_impls",
+         "bad_brightness_range_off", "augment_factors", FLOWERS_AUGMENT),
     Case("augment-nested", "augment", "augment_impls", "ok_nested", None),
     Case("augment-missing-zoom", "augment", "augment_impls", "bad_missing_zoom",
          "augment_kinds"),
@@ -161,6 +182,9 @@ CASES: list[Case] = [
          "bad_augmented_labels_shifted", "pipeline_labels", dict(FLOWERS_PIPE, augmented=True)),
     Case("pipeline-pets-mix-ignored", "pipeline", "pipeline_impls", "bad_pets_mix_ignored",
          "pipeline_mix", dict(PETS_PIPE, augmented=True, mix="mixup", num_classes=5)),
+    Case("pipeline-pets-augment-missing", "pipeline", "pipeline_impls",
+         "bad_pets_augment_missing", "pipeline_augment",
+         dict(PETS_PIPE, augmented=True, mix="mixup", num_classes=5)),
     # Models
     Case("model-resnet", "model", "model_impls", "ok_resnet", None, FLOWERS_MODEL),
     Case("model-resnet-flat", "model", "model_impls", "ok_resnet_flat", None, FLOWERS_MODEL),

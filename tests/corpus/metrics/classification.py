@@ -112,6 +112,18 @@ def present_classes_only(y_true, y_pred, num_classes):
     return out
 
 
+def f1_guard_too_strict(y_true, y_pred, num_classes):
+    # F1 only where precision + recall > 1 (a `> 0` guard mistyped): a class the model mostly
+    # misses gets F1 0 instead of 2PR/(P+R) (issue 15's pets classification_metrics#35)
+    cm = _cm(y_true, y_pred, num_classes)
+    tp = np.diag(cm).astype(float)
+    prec = np.divide(tp, cm.sum(0), out=np.zeros(num_classes), where=cm.sum(0) > 0)
+    rec = np.divide(tp, cm.sum(1), out=np.zeros(num_classes), where=cm.sum(1) > 0)
+    f1 = np.divide(2 * prec * rec, prec + rec, out=np.zeros(num_classes), where=prec + rec > 1)
+    return {"confusion_matrix": cm, "precision_macro": prec.mean(), "recall_macro": rec.mean(),
+            "f1_macro": f1.mean(), "accuracy": tp.sum() / cm.sum()}
+
+
 CASES = [
     ("correct_numpy", correct_numpy, None),
     ("correct_tf", correct_tf, None),
@@ -120,6 +132,7 @@ CASES = [
     ("transposed", transposed, "metrics_confusion_matrix"),
     ("weighted_average", weighted_average, "metrics_precision"),
     ("f1_from_macros", f1_from_macros, "metrics_f1"),
+    ("f1_guard_too_strict", f1_guard_too_strict, "metrics_f1"),
     ("nan_ignored", nan_ignored, "metrics_zero_division"),
     ("missing_key", missing_key, "metrics_keys"),
 ]
