@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.errors import StudentCodeError
-from autograder.sandbox import wire
+from autograder.sandbox import modelbound, wire
 from autograder.sandbox.cells import RunReport
 from autograder.sandbox.cgroups import Limits, StudentCgroup
 from autograder.sandbox.isolation import pids_max
@@ -326,7 +326,10 @@ class StudentProcess:
         self._models[id(model)] = (key, model)  # keep it alive so id() stays unique
         if key in self._sent:
             return key, None
+        t0 = time.monotonic()
         path = os.path.join(self._tmp, f"arg-{len(self._sent)}.keras")
         model.save(path)
         self._sent.add(key)
-        return key, Path(path).read_bytes()
+        data = Path(path).read_bytes()
+        modelbound.add_transfer_time(time.monotonic() - t0)
+        return key, data

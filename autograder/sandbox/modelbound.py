@@ -25,6 +25,7 @@ import copy
 import importlib
 import json
 import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,8 +68,29 @@ class ModelCost:
     inputs: tuple[tuple[int, ...], ...] = ()  # the input shapes measured (batch dim 1)
 
 
+_TRANSFER_S = [0.0]  # seconds spent moving models across the sandbox in this process
+
+
+def add_transfer_time(seconds: float) -> None:
+    """Count `seconds` of model transfer (serialising a checker's model, rebuilding one)."""
+    _TRANSFER_S[0] += seconds
+
+
+def transfer_time() -> float:
+    """Seconds of model transfer so far in this process (a monotonic counter: take deltas)."""
+    return _TRANSFER_S[0]
+
+
 def load_bounded(config_json: str, weights: list[Any], bounds: Bounds = DEFAULT_BOUNDS) -> Any:
     """A keras.Model rebuilt from an untrusted config + weights, or BadReturn/OverBudget."""
+    t0 = time.monotonic()
+    try:
+        return _load_bounded(config_json, weights, bounds)
+    finally:
+        add_transfer_time(time.monotonic() - t0)
+
+
+def _load_bounded(config_json: str, weights: list[Any], bounds: Bounds) -> Any:
     import keras
 
     try:
@@ -76,7 +98,7 @@ def load_bounded(config_json: str, weights: list[Any], bounds: Bounds = DEFAULT_
     except (ValueError, RecursionError) as exc:
         raise BadReturn("model configuration is not JSON") from exc
     check_config(config)
-    cost = measure(config, bounds)
+    cost = _measured(config_json, config, bounds)
     check_cost(cost, bounds)
     try:
         model = keras.saving.deserialize_keras_object(config, safe_mode=True)
@@ -90,6 +112,33 @@ def load_bounded(config_json: str, weights: list[Any], bounds: Bounds = DEFAULT_
     if weights:
         model.set_weights(weights)
     return _guarded(model, cost.inputs)
+
+
+_MEASURED: dict[tuple[str, Bounds], ModelCost | BaseException] = {}
+MEASURE_CACHE = 64  # configs remembered per grader process (the same build_model each student)
+
+
+def _measured(config_json: str, config: dict[str, Any], bounds: Bounds) -> ModelCost:
+    """`measure(config, bounds)`, memoised by the exact config text and bounds (the cost
+    depends on nothing else): a batch measures each distinct architecture once per worker."""
+    key = (config_json, bounds)
+    hit = _MEASURED.get(key)
+    if hit is None:
+        try:
+            hit = measure(config, bounds)
+        except (OverBudget, BadReturn) as exc:
+            hit = exc
+        if len(_MEASURED) >= MEASURE_CACHE:
+            _MEASURED.pop(next(iter(_MEASURED)))
+        _MEASURED[key] = hit
+    if isinstance(hit, BaseException):
+        raise type(hit)(*hit.args)
+    return hit
+
+
+def clear_cache() -> None:
+    """Forget every memoised measurement (tests: the plain path)."""
+    _MEASURED.clear()
 
 
 def _guarded(model: Any, limits: tuple[tuple[int, ...], ...]) -> Any:
