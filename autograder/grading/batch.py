@@ -252,6 +252,16 @@ def _twin_result(res: SubmissionResult, task: Task) -> SubmissionResult:
     return twin
 
 
+def clear_caches() -> None:
+    """Forget every per-process memo of the grader (model measurements, reference results of
+    the checks): the next submission is graded as by a fresh worker."""
+    from autograder.checks import memo
+    from autograder.sandbox import modelbound
+
+    modelbound.clear_cache()
+    memo.clear()
+
+
 def make_executor(jobs: int, backend: str, options: ExecutorOptions | None = None) -> Any:
     from autograder.grading.executors import make_executor as make
 
