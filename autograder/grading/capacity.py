@@ -6,7 +6,8 @@ Rule: `min(usable CPUs, memory / per-worker memory, tasks)`, at least 1, where
 - memory: the cgroup v2 `memory.max` of this process when set, else `MemAvailable` of
   /proc/meminfo, minus `RESERVE_MB` for the driver and the page cache;
 - per-worker memory: `WORKER_MB` (a warm grader worker with TensorFlow and the rebuilt models +
-  its sandbox zygote, measured: see docs/ARCHITECTURE.md) plus the student's own limit
+  its sandbox zygote + a student process: 1.3 GiB of peak USS measured on a Práctica 10x
+  notebook under ci, see docs/ARCHITECTURE.md; rounded up) plus the student's own limit
   (`--memory`, enforced per student by its cgroup), so workers never add up past the machine
   even when every student uses its whole allowance.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-WORKER_MB = 1800  # grader worker (~1.2 GiB USS with TF + models) + zygote (~0.4 GiB), rounded up
+WORKER_MB = 1800  # measured peak USS: grader 0.98 GiB + zygote 0.26 + student 0.25 (1.3 GiB)
 RESERVE_MB = 1024
 
 
