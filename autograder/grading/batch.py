@@ -79,8 +79,10 @@ def _worker_assignment(directory: str) -> Assignment:
 
 def grade_task(task: Task) -> SubmissionResult:
     """Worker entry point (picklable): grade one task, never raising."""
+    from autograder.checks import memo
     from autograder.grading import pipeline
 
+    memo.enable(task.options.memo)  # sandboxed: students only get copies of shared probes
     a = _worker_assignment(task.assignment_dir)
     try:
         if task.data is None:
@@ -256,10 +258,11 @@ def clear_caches() -> None:
     """Forget every per-process memo of the grader (model measurements, reference results of
     the checks): the next submission is graded as by a fresh worker."""
     from autograder.checks import memo
-    from autograder.sandbox import modelbound
+    from autograder.sandbox import host, modelbound
 
     modelbound.clear_cache()
     memo.clear()
+    host._SAVED.clear()
 
 
 def make_executor(jobs: int, backend: str, options: ExecutorOptions | None = None) -> Any:

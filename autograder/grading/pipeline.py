@@ -53,6 +53,7 @@ class GradingOptions:
     deadline: float | None = None  # None: `effective_deadline()`
     isolation: IsolationMode | None = None  # None: AUTOGRADER_ISOLATION, else SANDBOX
     profile_checks: bool = False  # record where the time went (`SubmissionResult.timings`)
+    memo: bool = True  # batch workers: per-worker memos of student-independent probes
 
     SCORE_FIELDS = ("profile", "gpu", "run_all", "visible_only")
 

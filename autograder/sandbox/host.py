@@ -99,6 +99,12 @@ class _Drain(threading.Thread):
         return prefix + data.decode("utf-8", errors="replace")
 
 
+# a checker model's saved .keras bytes, per grader process (key: id + weights digest); the
+# per-worker probe models of `checks.memo` are saved once, not once per student
+SAVED_MODELS = 32
+_SAVED: dict[str, tuple[Any, bytes]] = {}
+
+
 class StudentProcess:
     """One submission's sandboxed process: run its notebook, then proxy calls into it."""
 
@@ -326,10 +332,16 @@ class StudentProcess:
         self._models[id(model)] = (key, model)  # keep it alive so id() stays unique
         if key in self._sent:
             return key, None
+        self._sent.add(key)
+        saved = _SAVED.get(key)
+        if saved is not None and saved[0] is model:  # a per-worker probe model sent before
+            return key, saved[1]
         t0 = time.monotonic()
         path = os.path.join(self._tmp, f"arg-{len(self._sent)}.keras")
         model.save(path)
-        self._sent.add(key)
         data = Path(path).read_bytes()
+        if len(_SAVED) >= SAVED_MODELS:
+            _SAVED.pop(next(iter(_SAVED)))
+        _SAVED[key] = (model, data)  # holds the model: its id() stays unique while cached
         modelbound.add_transfer_time(time.monotonic() - t0)
         return key, data

@@ -58,7 +58,7 @@ def test_optimised_batch_grades_like_the_plain_path(name, tmp_path):
     for p in samples:
         batch.clear_caches()
         plain = batch.grade_batch([(p.stem, p)], name, tmp_path / "plain", jobs=1,
-                                  dedupe=False, force=True, progress=False)[0]
+                                  dedupe=False, force=True, progress=False, memo=False)[0]
         assert not plain.error, plain.error
         assert checks_of(fast[p.stem]) == checks_of(plain), p.name
         assert checks_of(fast[f"twin_{p.stem}"]) == checks_of(plain), p.name
