@@ -21,11 +21,13 @@ bounds allow, on inputs no larger than `probe_dim` (the checks' probe images are
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
 import json
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,7 +103,8 @@ def _load_bounded(config_json: str, weights: list[Any], bounds: Bounds) -> Any:
     cost = _measured(config_json, config, bounds)
     check_cost(cost, bounds)
     try:
-        model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+        with _zero_random_init():  # every weight is overwritten below (shapes checked)
+            model = keras.saving.deserialize_keras_object(config, safe_mode=True)
     except Exception as exc:  # noqa: BLE001 - anything Keras refuses
         raise BadReturn(f"model cannot be rebuilt safely: {_first_line(exc)}") from exc
     if not isinstance(model, keras.Model):
@@ -139,6 +142,38 @@ def _measured(config_json: str, config: dict[str, Any], bounds: Bounds) -> Model
 def clear_cache() -> None:
     """Forget every memoised measurement (tests: the plain path)."""
     _MEASURED.clear()
+
+
+@contextlib.contextmanager
+def _zero_random_init() -> Iterator[None]:
+    """While rebuilding a returned model, random initializers with an integer seed (every seed
+    Keras draws itself) fill zeros instead of drawing numbers: the sent weights replace them
+    all, and such a draw changes no generator state, so the model is the same, built about
+    twice as fast (ResNet50: 5-6 s -> 2.5 s under load). Seed-generator seeds draw as usual."""
+    from keras.src.backend import floatx
+    from keras.src.initializers.random_initializers import RandomInitializer
+    from keras.src.ops import zeros
+
+    def patched(original: Any) -> Any:
+        def call(self: Any, shape: Any, dtype: Any = None) -> Any:
+            if isinstance(self.seed, int) and not isinstance(self.seed, bool):
+                return zeros(shape, dtype=dtype or floatx())
+            return original(self, shape, dtype)
+        return call
+
+    classes, stack = [], [RandomInitializer]
+    while stack:
+        cls = stack.pop()
+        classes.append(cls)
+        stack.extend(cls.__subclasses__())
+    saved = {cls: cls.__dict__["__call__"] for cls in classes if "__call__" in cls.__dict__}
+    try:
+        for cls, original in saved.items():
+            cls.__call__ = patched(original)
+        yield
+    finally:
+        for cls, original in saved.items():
+            cls.__call__ = original
 
 
 def _guarded(model: Any, limits: tuple[tuple[int, ...], ...]) -> Any:
