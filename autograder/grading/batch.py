@@ -194,10 +194,10 @@ def grade_batch(
     tick = _counter(bar, len(pairs))
     for r in results.values():
         tick(r)
-    if jobs == "auto":
+    if jobs == "auto":  # ray: 1 = as many actors as the cluster's resources allow
         from autograder.grading.capacity import auto_jobs
 
-        jobs = auto_jobs(opts.memory_mb, len(todo))
+        jobs = auto_jobs(opts.memory_mb, len(todo)) if backend == "local" else 1
     stats.jobs = int(jobs)
     executor = make_executor(int(jobs), backend, ExecutorOptions(
         address=address, gpu=opts.gpu, memory_mb=opts.memory_mb, ship=(str(a.directory),)))
