@@ -104,6 +104,17 @@ def students(name: str, course: Path, n: int, distinct: bool
     return out
 
 
+def cpu_model() -> str:
+    """The CPU's model name (/proc/cpuinfo), else the platform's word for it."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.system()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3",
@@ -113,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     nbg = [sys.executable, "-m", "nbgrader"]
     total = {"autograder": 0.0, "nbgrader": 0.0}
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {platform.machine()}, "
-          f"{len(os.sched_getaffinity(0))} CPUs, {platform.processor() or platform.system()}; "
+          f"{len(os.sched_getaffinity(0))} CPUs, {cpu_model()}, load {os.getloadavg()[0]:.1f}; "
           f"{args.students} students x {', '.join(args.assignments)}", flush=True)
     try:
         for name in args.assignments:
