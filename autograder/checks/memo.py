@@ -1,7 +1,8 @@
 """Per-worker memo for results that do not depend on the student (the checker's probe models and
 inputs, reference maps): computed once per grading worker, reused for every submission.
 
-Off unless `enable()`d: batch workers grade in the sandbox, where a student only ever receives
+Off unless turned on: `grading.batch.grade_task` grades each task under `active()` (the
+memo on for that task, then as it was). Batch workers grade in the sandbox, where a student only ever receives
 copies (every value crosses as bytes), so a shared value cannot be changed by student code. In
 an nbgrader kernel the student's functions get the live objects, so there every call builds its
 own (the memo stays off). `cached(key, compute)` / `@per_worker` remember values under a key
@@ -12,8 +13,9 @@ tests/grading/test_fast_path_equivalence.py).
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -24,14 +26,25 @@ _ENABLED = [False]
 
 
 def enable(on: bool = True) -> None:
-    """Turn the memo on (sandboxed grading workers) or off (and forget everything)."""
+    """Turn the memo on or off for this process (off: values are kept but not used)."""
     _ENABLED[0] = on
-    if not on:
-        _MEMO.clear()
 
 
 def enabled() -> bool:
     return _ENABLED[0]
+
+
+@contextlib.contextmanager
+def active(on: bool = True) -> Iterator[None]:
+    """The memo on (or off) while grading one task, then as it was: a worker keeps its values
+    for the next task, and a process that also runs checks outside a batch (a test session, an
+    nbgrader kernel) gets fresh objects there."""
+    before = _ENABLED[0]
+    _ENABLED[0] = on
+    try:
+        yield
+    finally:
+        _ENABLED[0] = before
 
 
 def cached(key: Hashable, compute: Callable[[], T]) -> T:

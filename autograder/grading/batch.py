@@ -82,14 +82,15 @@ def grade_task(task: Task) -> SubmissionResult:
     from autograder.checks import memo
     from autograder.grading import pipeline
 
-    memo.enable(task.options.memo)  # sandboxed: students only get copies of shared probes
     a = _worker_assignment(task.assignment_dir)
     try:
-        if task.data is None:
-            return pipeline.grade_notebook(task.notebook, a, student_id=task.student,
-                                           **task.options.as_kwargs())
-        return pipeline.grade_source(task.data, task.filename, a, task.options,
-                                     student_id=task.student, notebook=task.notebook)
+        # sandboxed: students only ever get copies of the shared probes
+        with memo.active(task.options.memo):
+            if task.data is None:
+                return pipeline.grade_notebook(task.notebook, a, student_id=task.student,
+                                               **task.options.as_kwargs())
+            return pipeline.grade_source(task.data, task.filename, a, task.options,
+                                         student_id=task.student, notebook=task.notebook)
     except IsolationUnavailable:
         raise  # the host's problem, not the student's: stop the batch (exit 2)
     except Exception as exc:  # noqa: BLE001 - one notebook never stops the batch

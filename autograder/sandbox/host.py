@@ -102,6 +102,7 @@ class _Drain(threading.Thread):
 # a checker model's saved .keras bytes, per grader process (key: id + weights digest); the
 # per-worker probe models of `checks.memo` are saved once, not once per student
 SAVED_MODELS = 32
+SAVED_BYTES = 256 * 1024 * 1024  # at most this much held; a model over a quarter is not kept
 _SAVED: dict[str, tuple[Any, bytes]] = {}
 
 
@@ -340,8 +341,10 @@ class StudentProcess:
         path = os.path.join(self._tmp, f"arg-{len(self._sent)}.keras")
         model.save(path)
         data = Path(path).read_bytes()
-        if len(_SAVED) >= SAVED_MODELS:
-            _SAVED.pop(next(iter(_SAVED)))
-        _SAVED[key] = (model, data)  # holds the model: its id() stays unique while cached
+        if len(data) <= SAVED_BYTES // 4:
+            while _SAVED and (len(_SAVED) >= SAVED_MODELS or
+                              sum(len(b) for _, b in _SAVED.values()) + len(data) > SAVED_BYTES):
+                _SAVED.pop(next(iter(_SAVED)))
+            _SAVED[key] = (model, data)  # holds the model: its id() stays unique while cached
         modelbound.add_transfer_time(time.monotonic() - t0)
         return key, data
