@@ -66,9 +66,11 @@ generate: $(STAMP)
 validate: $(STAMP)
 	$(PY) -m autograder validate --all
 
+## bench: issue 13's batch benchmark last (its last line: batch_speedup_vs_nbgrader=<ratio>)
 bench: $(STAMP)
 	$(PY) benchmarks/grade_speed.py
 	$(PY) benchmarks/ray_overhead.py
+	$(PY) benchmarks/batch_speed.py
 
 clean:
 	rm -rf out .pytest_cache build *.egg-info

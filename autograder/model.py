@@ -208,6 +208,45 @@ class TestOutcome:
 
 
 @dataclass
+class Timings:
+    """Where one submission's grading time went (`grade --profile-checks`), in seconds.
+
+    `notebook`: starting the student process and executing the notebook's cells; `suite`: the
+    whole hidden suite; `transfer`: models crossing the sandbox (serialising the checker's
+    models, bounding and rebuilding returned ones; part of `suite`); `tests`: each hidden
+    test's own time, in run order; `total`: the submission from reading to result;
+    `deduplicated_from`: the student whose identical notebook was graded instead ("" if none).
+    """
+
+    total: float = 0.0
+    notebook: float = 0.0
+    suite: float = 0.0
+    transfer: float = 0.0
+    tests: dict[str, float] = field(default_factory=dict)
+    deduplicated_from: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"total": round(self.total, 3), "notebook": round(self.notebook, 3),
+                "suite": round(self.suite, 3), "transfer": round(self.transfer, 3),
+                "tests": {k: round(v, 3) for k, v in self.tests.items()},
+                "deduplicated_from": self.deduplicated_from}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Timings | None:
+        """Inverse of `to_dict`; None for anything that is not such a dict."""
+        if not isinstance(data, dict):
+            return None
+
+        def num(v: Any) -> float:
+            return float(v) if isinstance(v, (int, float)) else 0.0
+        tests = data.get("tests")
+        return cls(num(data.get("total")), num(data.get("notebook")), num(data.get("suite")),
+                   num(data.get("transfer")),
+                   {str(k): num(v) for k, v in tests.items()} if isinstance(tests, dict) else {},
+                   str(data.get("deduplicated_from") or ""))
+
+
+@dataclass
 class SubmissionResult:
     """One student's grade. `error` is a notebook-level problem (not a notebook, timeout, ...)
     reported alongside per-test outcomes (tests affected by it score 0); `error_kind` says which
@@ -230,6 +269,7 @@ class SubmissionResult:
     execution_time: float = 0.0
     stdout_tail: str = ""
     pictures: dict[str, dict[str, Picture]] = field(default_factory=dict, repr=False)  # test -> check
+    timings: Timings | None = None  # set with `profile_checks` (grade --profile-checks)
 
     @property
     def score(self) -> float:
@@ -259,6 +299,7 @@ class SubmissionResult:
             "cell_errors": self.cell_errors, "isolation": self.isolation.to_dict(),
             "node": self.node, "execution_time": round(self.execution_time, 3),
             "tests": [o.to_dict() for o in self.outcomes.values()],
+            **({"timings": self.timings.to_dict()} if self.timings is not None else {}),
         }
 
     @classmethod
@@ -283,7 +324,8 @@ class SubmissionResult:
                    cell_errors=data.get("cell_errors", []),
                    isolation=Isolation.from_dict(data.get("isolation")),
                    node=data.get("node", ""),
-                   execution_time=data.get("execution_time", 0.0))
+                   execution_time=data.get("execution_time", 0.0),
+                   timings=Timings.from_dict(data.get("timings")))
 
 
 

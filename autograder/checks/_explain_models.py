@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from autograder.checks.memo import per_worker
+
 NUM_QUADRANT_CLASSES = 4
 QUADRANT_OF_CLASS = (1, 2, 3, 0)  # class c's blob lives in quadrant QUADRANT_OF_CLASS[c]
 BLOB_INTENSITY = (1.0, 1.5, 3.0, 2.0)  # class 2 is the top class
@@ -64,6 +66,7 @@ def quadrant_image(seed: int = 0) -> np.ndarray:
     return img
 
 
+@per_worker  # the same probe for every student (checks.memo)
 def quadrant_case(nested: bool = False, seed: int = 0, backbone_name: str = "backbone") -> Case:
     """The 4-class quadrant model (flat, or with the conv inside a backbone sub-model).
 
@@ -129,6 +132,7 @@ def _weighted_layers(model: Any) -> list[Any]:
     return out
 
 
+@per_worker  # the same probe for every student (checks.memo)
 def plus_plus_case() -> Case:
     """2-class model where Grad-CAM hides the channel-0 blob and Grad-CAM++ must show it.
 
@@ -160,6 +164,7 @@ def plus_plus_case() -> Case:
     return Case(model, "last_conv", img, (size, size), regions)
 
 
+@per_worker  # the same probe for every student (checks.memo)
 def random_convnet(seed: int) -> Case:
     """A random 2-conv net on a random 32x32x3 image; odd seeds use a Flatten+Dense head."""
     import keras
@@ -195,6 +200,7 @@ def _glorot_weights(model: Any, rng: np.random.Generator) -> None:
         layer.set_weights(new)
 
 
+@per_worker  # the same probe for every student (checks.memo)
 def ig_model(seed: int = 1, size: int = 12, crop: int = 4, num_classes: int = 3) -> Any:
     """Gentle smooth model for IG: the right `crop` columns and input channel 2 are ignored.
 

@@ -51,8 +51,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="notebook(s) or folder(s)")
     p.add_argument("--assignment", "-a", required=True, metavar="NAME",
                    help="assignment name (folder under solutions/) or path to its folder")
-    p.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N",
-                   help="grade N submissions in parallel (default 1)")
+    p.add_argument("--jobs", "-j", type=_jobs, default="auto", metavar="N|auto",
+                   help="grade N submissions in parallel; auto (the default): as many as the "
+                        "usable CPUs and the memory allow (worker + student limit each)")
+    p.add_argument("--profile-checks", action="store_true",
+                   help="time each submission: notebook run, model transfer and each hidden "
+                        "test; print a table on stderr and store it in results.json/grades.json "
+                        "(\"timings\")")
+    p.add_argument("--no-dedupe", dest="dedupe", action="store_false",
+                   help="grade identical notebooks (same bytes) separately instead of once")
     p.add_argument("-o", "--output", metavar="OUTDIR",
                    help="write reports here (default for batches: ./autograder-out/<assignment>)")
     p.add_argument("--json", action="store_true",
@@ -96,6 +103,11 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _jobs(text: str) -> int | str:
+    """argparse type: "auto" or an integer >= 1."""
+    return "auto" if text.strip().lower() == "auto" else _positive_int(text)
+
+
 def _positive_float(text: str) -> float:
     """argparse type: a number > 0."""
     try:
@@ -124,6 +136,8 @@ def prepare_outdir(outdir: Path) -> Path:
 
 def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
     opts: dict[str, Any] = {"profile": args.profile, "gpu": args.gpu, "run_all": args.run_all}
+    if args.profile_checks:
+        opts["profile_checks"] = True
     if args.timeout is not None:
         opts["timeout"] = args.timeout
     if args.memory is not None:
@@ -146,16 +160,16 @@ def grade_one(sub: Submission, assignment: assignment_mod.Assignment,
 
 
 def grade_many(subs: list[Submission], assignment: assignment_mod.Assignment, outdir: Path,
-               opts: dict[str, Any], *, jobs: int, force: bool, quiet: bool,
+               opts: dict[str, Any], *, jobs: int | str, force: bool, quiet: bool,
                report_options: dict[str, Any], backend: str = "local",
-               address: str | None = None) -> list[SubmissionResult]:
+               address: str | None = None, dedupe: bool = True) -> list[SubmissionResult]:
     """Grade a batch with `grading.batch.grade_batch` (incremental, resumable) under a
     progress bar.
 
     Each student's results.json + feedback.html are written as soon as that student is graded
     (with pictures); students resumed from an earlier run only get reports that are missing
     (their stored record has no pictures, so existing feedback is kept)."""
-    from autograder.grading.batch import Progress, grade_batch
+    from autograder.grading.batch import BatchStats, Progress, grade_batch
     from autograder.grading.store import StudentFolder
 
     written: set[str] = set()
@@ -165,12 +179,18 @@ def grade_many(subs: list[Submission], assignment: assignment_mod.Assignment, ou
         written.add(result.student)
 
     progress = Progress(len(subs), quiet)
+    stats = BatchStats()
     try:
         results = grade_batch([(s.student, s.path) for s in subs], assignment, outdir, jobs=jobs,
                               force=force, progress=progress, on_result=on_result,
-                              backend=backend, address=address, **opts)
+                              backend=backend, address=address, dedupe=dedupe, stats=stats,
+                              **opts)
     finally:
         progress.close()
+    if stats.deduplicated and not quiet:
+        print(f"{stats.deduplicated} of {len(results)} student(s) handed in a notebook identical "
+              f"to another one (same bytes): graded once, {stats.graded} graded with "
+              f"{stats.jobs} worker(s); --no-dedupe grades each", file=sys.stderr)
     reused = sum(r.student not in written for r in results)
     if reused and not quiet:
         print(f"{reused} of {len(results)} student(s) reused from earlier results in {outdir} "
@@ -220,6 +240,10 @@ def run(args: argparse.Namespace) -> int:
     if single and not args.output:
         with quiet_stdout(args.json):
             result = grade_one(subs[0], assignment, opts)
+        if args.profile_checks:
+            from autograder.report.console import timings_table
+
+            sys.stderr.write(timings_table([result]))
         if args.json:
             _print_json(results_json(result, lang=lang,
                                      hidden_visibility=report_opts["hidden_visibility"]))
@@ -230,7 +254,11 @@ def run(args: argparse.Namespace) -> int:
     with quiet_stdout(args.json):
         results = grade_many(subs, assignment, outdir, opts, jobs=args.jobs, force=args.force,
                              quiet=args.json, report_options=report_opts, backend=args.backend,
-                             address=args.address)
+                             address=args.address, dedupe=args.dedupe)
+    if args.profile_checks:
+        from autograder.report.console import timings_table
+
+        sys.stderr.write(timings_table(results))
     if not results and subs:
         raise RuntimeError("the grader returned no results")
     write_tables(results, subs, outdir, assignment)

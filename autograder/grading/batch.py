@@ -5,14 +5,18 @@ frozen `GradingOptions`); a worker grades a task with no shared filesystem (the 
 loaded once per worker). Each result is written to `OUTDIR/<student>/record.json` as soon as it
 is known (`store.StudentFolder`), then `on_result(result)` runs; a re-run reuses a record whose
 fingerprint matches (same notebook bytes, assignment and options), unless `force`.
+Identical notebooks (same bytes) are graded once per batch (`dedupe`): the others get a copy of
+that result under their own name; `BatchStats` counts graded, resumed and deduplicated students.
+`jobs="auto"` sizes the worker pool with `grading.capacity.auto_jobs`.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +34,7 @@ from autograder.grading.pipeline import (
 )
 from autograder.grading.store import StudentFolder
 from autograder.messages import msg
-from autograder.model import RunError, SubmissionResult
+from autograder.model import RunError, SubmissionResult, Timings
 from autograder.notebook_io import read_bytes
 from autograder.sandbox.isolation import IsolationUnavailable
 
@@ -50,6 +54,18 @@ class Task:
     options: GradingOptions
 
 
+@dataclass
+class BatchStats:
+    """What a batch did: students `graded` (worker runs), `resumed` from earlier records,
+    `deduplicated` (copies of an identical notebook's result) and the worker count `jobs`."""
+
+    graded: int = 0
+    resumed: int = 0
+    deduplicated: int = 0
+    jobs: int = 0
+    duplicates: dict[str, str] = field(default_factory=dict)  # student -> graded twin
+
+
 _WORKER_ASSIGNMENTS: dict[str, Assignment] = {}
 
 
@@ -63,15 +79,18 @@ def _worker_assignment(directory: str) -> Assignment:
 
 def grade_task(task: Task) -> SubmissionResult:
     """Worker entry point (picklable): grade one task, never raising."""
+    from autograder.checks import memo
     from autograder.grading import pipeline
 
     a = _worker_assignment(task.assignment_dir)
     try:
-        if task.data is None:
-            return pipeline.grade_notebook(task.notebook, a, student_id=task.student,
-                                           **task.options.as_kwargs())
-        return pipeline.grade_source(task.data, task.filename, a, task.options,
-                                     student_id=task.student, notebook=task.notebook)
+        # sandboxed: students only ever get copies of the shared probes
+        with memo.active(task.options.memo):
+            if task.data is None:
+                return pipeline.grade_notebook(task.notebook, a, student_id=task.student,
+                                               **task.options.as_kwargs())
+            return pipeline.grade_source(task.data, task.filename, a, task.options,
+                                         student_id=task.student, notebook=task.notebook)
     except IsolationUnavailable:
         raise  # the host's problem, not the student's: stop the batch (exit 2)
     except Exception as exc:  # noqa: BLE001 - one notebook never stops the batch
@@ -131,8 +150,10 @@ def grade_batch(
     assignment: Assignment | str,
     outdir: PathLike,
     *,
-    jobs: int = 1,
+    jobs: int | str = 1,
     force: bool = False,
+    dedupe: bool = True,
+    stats: BatchStats | None = None,
     progress: bool | ProgressFn = True,
     on_result: Callable[[SubmissionResult], None] | None = None,
     backend: str = "local",
@@ -145,7 +166,8 @@ def grade_batch(
     (backend `ray`: "auto" or HOST:PORT).
     `paths`: notebook paths or (student_id, path) pairs; `options`: `GradingOptions` fields.
     `progress`: True (a bar on stderr), False, or `fn(done, total, result)`. A notebook that
-    breaks anything still gets a result with `error`; the batch continues.
+    breaks anything still gets a result with `error`; the batch continues. `jobs`: a count or
+    "auto" (`capacity.auto_jobs`); `dedupe`: grade identical notebooks once; `stats`: filled in.
     """
     a = as_assignment(assignment)
     opts = GradingOptions(**options)
@@ -164,11 +186,21 @@ def grade_batch(
             results[sid] = done
         else:
             todo.append(task)
+    stats = stats if stats is not None else BatchStats()
+    stats.resumed = len(results)
+    todo, twins = _unique(todo, prints) if dedupe else (todo, {})
+    stats.graded = len(todo)
+    stats.deduplicated = sum(len(v) for v in twins.values())
     bar = progress if callable(progress) else Progress(len(pairs), quiet=not progress)
     tick = _counter(bar, len(pairs))
     for r in results.values():
         tick(r)
-    executor = make_executor(jobs, backend, ExecutorOptions(
+    if jobs == "auto":  # ray: 1 = as many actors as the cluster's resources allow
+        from autograder.grading.capacity import auto_jobs
+
+        jobs = auto_jobs(opts.memory_mb, len(todo)) if backend == "local" else 1
+    stats.jobs = int(jobs)
+    executor = make_executor(int(jobs), backend, ExecutorOptions(
         address=address, gpu=opts.gpu, memory_mb=opts.memory_mb, ship=(str(a.directory),)))
     try:
         for task, res, exc in executor.map_unordered(grade_task, todo):
@@ -178,16 +210,60 @@ def grade_batch(
                 res = _lost_result(task, a, exc)
             if isinstance(bar, Progress) and hasattr(executor, "counts"):
                 bar.note(*executor.counts())
-            StudentFolder(outdir, res.student).write_record(res, prints.get(res.student))
-            results[res.student] = res
-            if on_result is not None:
-                on_result(res)
-            tick(res)
+            for one in [res, *(_twin_result(res, t) for t in twins.get(task.student, []))]:
+                StudentFolder(outdir, one.student).write_record(one, prints.get(one.student))
+                results[one.student] = one
+                if one is not res:
+                    stats.duplicates[one.student] = res.student
+                if on_result is not None:
+                    on_result(one)
+                tick(one)
     finally:
         executor.close()
         if isinstance(bar, Progress):
             bar.close()
     return [results[sid] for sid, _ in pairs if sid in results]
+
+
+def _unique(tasks: list[Task], prints: dict[str, dict[str, Any]]
+            ) -> tuple[list[Task], dict[str, list[Task]]]:
+    """(tasks to grade, {graded student: its identical twins}): one task per distinct notebook
+    (same sha256 of the bytes; unreadable files are never merged)."""
+    first: dict[str, str] = {}
+    unique: list[Task] = []
+    twins: dict[str, list[Task]] = {}
+    for t in tasks:
+        digest = prints[t.student]["notebook_sha256"] if t.data is not None else None
+        if digest is not None and digest in first:
+            twins.setdefault(first[digest], []).append(t)
+            continue
+        if digest is not None:
+            first[digest] = t.student
+        unique.append(t)
+    return unique, twins
+
+
+def _twin_result(res: SubmissionResult, task: Task) -> SubmissionResult:
+    """`res` (graded from the same bytes) under `task`'s student and notebook path."""
+    twin = copy.copy(res)
+    twin.student, twin.notebook = task.student, task.notebook
+    twin.outcomes = copy.deepcopy(res.outcomes)
+    twin.lint, twin.cell_errors = copy.deepcopy(res.lint), copy.deepcopy(res.cell_errors)
+    twin.skipped_cells = list(res.skipped_cells)
+    if res.timings is not None:
+        twin.timings = Timings(deduplicated_from=res.student)
+    return twin
+
+
+def clear_caches() -> None:
+    """Forget every per-process memo of the grader (model measurements, reference results of
+    the checks): the next submission is graded as by a fresh worker."""
+    from autograder.checks import memo
+    from autograder.sandbox import host, modelbound
+
+    modelbound.clear_cache()
+    memo.clear()
+    host._SAVED.clear()
 
 
 def make_executor(jobs: int, backend: str, options: ExecutorOptions | None = None) -> Any:

@@ -23,7 +23,7 @@ from autograder.assignment import load as load_assignment
 from autograder.errors import AutograderError, BadInput, NotebookError
 from autograder.grading.runners import RunJob, Runner, SandboxRunner, real_data
 from autograder.messages import msg
-from autograder.model import IsolationMode, RunError, SubmissionResult, TestOutcome
+from autograder.model import IsolationMode, RunError, SubmissionResult, TestOutcome, Timings
 from autograder.notebook_io import read_bytes
 from autograder.sandbox.cells import RunReport
 from autograder.sandbox.host import (
@@ -52,6 +52,8 @@ class GradingOptions:
     lang: str | None = None
     deadline: float | None = None  # None: `effective_deadline()`
     isolation: IsolationMode | None = None  # None: AUTOGRADER_ISOLATION, else SANDBOX
+    profile_checks: bool = False  # record where the time went (`SubmissionResult.timings`)
+    memo: bool = True  # batch workers: per-worker memos of student-independent probes
 
     SCORE_FIELDS = ("profile", "gpu", "run_all", "visible_only")
 
@@ -270,15 +272,23 @@ def grade_source(data: bytes, filename: str, assignment: Assignment | str,
     job = RunJob(nbformat.writes(nb), values, opts,
                  filename if filename.endswith(".ipynb") else "submission.ipynb")
     runner = runner or SandboxRunner()
+    from autograder.sandbox.modelbound import transfer_time
+
+    transfer0 = transfer_time()
+    clock: dict[str, float] = {}
     try:
+        t_run = time.monotonic()
         student_obj, report = runner.start(job)
+        clock["notebook"] = time.monotonic() - t_run
         result.isolation = runner.isolation
         result.skipped_cells = _original(report.skipped, positions)
         result.cell_errors = bounded([dict(asdict(e), cell=_original([e.cell], positions)[0])
                                       for e in report.cell_errors
                                       if _original([e.cell], positions)], "cell_errors_more")
         result.error_kind, result.error = _run_error(report, opts, lang)
+        t_suite = time.monotonic()
         _run_suite(result, a, student_obj, opts, lang)
+        clock["suite"] = time.monotonic() - t_suite
         _explain_broken_definitions(result, student_nb, lang)
     except AutograderError:
         raise
@@ -290,6 +300,11 @@ def grade_source(data: bytes, filename: str, assignment: Assignment | str,
         result.stdout_tail = runner.close()
         result.restarts = getattr(runner, "restarts", 0)  # runners written before it existed
     result.execution_time = time.monotonic() - t0
+    if opts.profile_checks:
+        result.timings = Timings(
+            total=result.execution_time, notebook=clock.get("notebook", 0.0),
+            suite=clock.get("suite", 0.0), transfer=transfer_time() - transfer0,
+            tests={o.id: o.duration for o in result.outcomes.values()})
     return result
 
 

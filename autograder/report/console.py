@@ -83,3 +83,33 @@ def text_summary(result: SubmissionResult, *, lang: str = DEFAULT_LANG, show_lin
     if result.isolation.mode == IsolationMode.NONE:  # the weaker mode is never silent
         out.append(f"{t('isolation')}: {isolation_text(result.isolation, lang)}")
     return "\n".join(out).strip() + "\n"
+
+
+def timings_table(results: list[SubmissionResult]) -> str:
+    """`grade --profile-checks`: where the time went (instructor-facing, seconds). One row per
+    submission (total, notebook run, hidden suite, model transfer, slowest test), then one row
+    per hidden test (mean and max over the submissions actually graded)."""
+    timed = [r for r in results if r.timings is not None]
+    if not timed:
+        return "no timings recorded (resumed results: --force regrades them)\n"
+    width = max(len("student"), *(len(r.student) for r in timed))
+    head = f"{'student':<{width}}  {'total':>7}  {'notebook':>8}  {'suite':>7}  {'transfer':>8}  slowest test"
+    lines = [head, "-" * len(head)]
+    per_test: dict[str, list[float]] = {}
+    for r in sorted(timed, key=lambda r: r.student):
+        t = r.timings
+        assert t is not None
+        if t.deduplicated_from:
+            lines.append(f"{r.student:<{width}}  (identical to {t.deduplicated_from}: not regraded)")
+            continue
+        for test, s in t.tests.items():
+            per_test.setdefault(test, []).append(s)
+        slow = max(t.tests.items(), key=lambda kv: kv[1], default=("", 0.0))
+        lines.append(f"{r.student:<{width}}  {t.total:7.2f}  {t.notebook:8.2f}  {t.suite:7.2f}  "
+                     f"{t.transfer:8.2f}  {slow[0]} {slow[1]:.2f}".rstrip())
+    if per_test:
+        tw = max(len("test"), *(len(k) for k in per_test))
+        lines += ["", f"{'test':<{tw}}  {'mean':>7}  {'max':>7}  runs", "-" * (tw + 24)]
+        for test, xs in per_test.items():
+            lines.append(f"{test:<{tw}}  {sum(xs) / len(xs):7.2f}  {max(xs):7.2f}  {len(xs):4d}")
+    return "\n".join(lines) + "\n"

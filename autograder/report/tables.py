@@ -66,6 +66,7 @@ def grades_json(results: list[SubmissionResult], *, duedate: str = "",
             "notebook": r.notebook, "error": r.error,
             "error_kind": r.error_kind.value if r.error_kind else None,
             "execution_time": round(r.execution_time, 3),
+            **({"timings": r.timings.to_dict()} if r.timings is not None else {}),
             "isolation": r.isolation.to_dict(), "node": r.node, "lint_findings": len(r.lint),
             "tests": {o.id: {"score": round(o.score, 4), "points": o.points, "paso": o.paso,
                              "status": outcome_status(o), "bonus": o.bonus}

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.errors import StudentCodeError
-from autograder.sandbox import wire
+from autograder.sandbox import modelbound, wire
 from autograder.sandbox.cells import RunReport
 from autograder.sandbox.cgroups import Limits, StudentCgroup
 from autograder.sandbox.isolation import pids_max
@@ -97,6 +97,13 @@ class _Drain(threading.Thread):
         data = bytes(self.tail[-self.keep:])
         prefix = f"[... {self.total - len(data)} bytes omitted ...]\n" if self.total > len(data) else ""
         return prefix + data.decode("utf-8", errors="replace")
+
+
+# a checker model's saved .keras bytes, per grader process (key: id + weights digest); the
+# per-worker probe models of `checks.memo` are saved once, not once per student
+SAVED_MODELS = 32
+SAVED_BYTES = 256 * 1024 * 1024  # at most this much held; a model over a quarter is not kept
+_SAVED: dict[str, tuple[Any, bytes]] = {}
 
 
 class StudentProcess:
@@ -326,7 +333,18 @@ class StudentProcess:
         self._models[id(model)] = (key, model)  # keep it alive so id() stays unique
         if key in self._sent:
             return key, None
+        self._sent.add(key)
+        saved = _SAVED.get(key)
+        if saved is not None and saved[0] is model:  # a per-worker probe model sent before
+            return key, saved[1]
+        t0 = time.monotonic()
         path = os.path.join(self._tmp, f"arg-{len(self._sent)}.keras")
         model.save(path)
-        self._sent.add(key)
-        return key, Path(path).read_bytes()
+        data = Path(path).read_bytes()
+        if len(data) <= SAVED_BYTES // 4:
+            while _SAVED and (len(_SAVED) >= SAVED_MODELS or
+                              sum(len(b) for _, b in _SAVED.values()) + len(data) > SAVED_BYTES):
+                _SAVED.pop(next(iter(_SAVED)))
+            _SAVED[key] = (model, data)  # holds the model: its id() stays unique while cached
+        modelbound.add_transfer_time(time.monotonic() - t0)
+        return key, data
