@@ -17,17 +17,29 @@ A returned model crosses the sandbox as its Keras config (JSON) plus raw weight 
 Past a bound it raises `wire.OverBudget` with a short English reason (the check's message comes
 from the `common.over_budget` catalog entry). A model that passes is as cheap to call as its
 bounds allow, on inputs no larger than `probe_dim` (the checks' probe images are smaller).
+
+The static bound is not the only limit: a rebuilt model runs only in the limited evaluator
+(`grading.evaluator`), and under `check_clock(seconds)` (one hidden test) a call past the time
+raises `StudentCodeError("over_budget")` between two Keras layer calls (SIGALRM, eager mode);
+every later call in that test fails at once. Running out of memory inside a call (the
+evaluator's RLIMIT_AS) fails the same way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
 import json
 import math
+import signal
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from autograder.errors import StudentCodeError
 from autograder.sandbox.wire import MAX_DEPTH, BadReturn, OverBudget
 
 ALLOWED_MODULES = ("keras", "keras.layers", "keras.models", "keras.initializers",
@@ -93,11 +105,12 @@ def load_bounded(config_json: str, weights: list[Any], bounds: Bounds = DEFAULT_
 
 
 def _guarded(model: Any, limits: tuple[tuple[int, ...], ...]) -> Any:
-    """The model, with calls on inputs larger than the measured ones refused (ValueError):
-    its bounds hold only up to those sizes."""
+    """The model, with calls (and `predict`) on inputs larger than the measured ones refused
+    (ValueError): its bounds hold only up to those sizes; both run under `check_clock`."""
     cls = type(model)
     if cls not in _GUARDED:
         _GUARDED[cls] = type(cls.__name__, (cls,), {"__call__": _bounded_call,
+                                                    "predict": _bounded_predict,
                                                     "__module__": cls.__module__})
     model.__class__ = _GUARDED[cls]
     object.__setattr__(model, "_ag_input_limits", limits)
@@ -107,11 +120,81 @@ def _guarded(model: Any, limits: tuple[tuple[int, ...], ...]) -> Any:
 _GUARDED: dict[type, type] = {}
 
 
+def tag(value: Any, func: str) -> Any:
+    """Name the student function that returned `value` on the models in it (for messages)."""
+    items = value.values() if isinstance(value, dict) else (
+        value if isinstance(value, (list, tuple)) else [value])
+    for item in items:
+        if type(item) in _GUARDED.values():
+            object.__setattr__(item, "_ag_func", func)
+    return value
+
+
+class CheckTimeUp(StudentCodeError):
+    """A student model ran past the time of the hidden test calling it."""
+
+    def __init__(self, func: str, seconds: float) -> None:
+        super().__init__("over_budget", func, f"more than {seconds:g} s of model calls in one "
+                                              "check", exc_type="TimeLimit")
+
+
+class _Clock:
+    """The running hidden test's time limit (one per process: checks run one at a time)."""
+
+    seconds: float | None = None
+    ends: float | None = None
+    inside: str | None = None  # the student function whose model is running now
+    expired = False
+
+
+_CLOCK = _Clock()
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    _CLOCK.expired = True
+    if _CLOCK.inside is not None and _CLOCK.seconds is not None:
+        func, _CLOCK.inside = _CLOCK.inside, None
+        raise CheckTimeUp(func, _CLOCK.seconds)
+
+
+@contextlib.contextmanager
+def check_clock(seconds: float | None) -> Iterator[None]:
+    """Bound the time student models may run during the block (one hidden test). In the main
+    thread a SIGALRM interrupts a model between layer calls; elsewhere the limit is checked
+    when a model call starts. None or 0: no limit."""
+    if not seconds:
+        yield
+        return
+    _CLOCK.seconds, _CLOCK.ends, _CLOCK.expired = seconds, time.monotonic() + seconds, False
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGALRM, _alarm) if main else None
+    if main:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        if main:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        _CLOCK.seconds = _CLOCK.ends = _CLOCK.inside = None
+        _CLOCK.expired = False
+
+
 def _bounded_call(self: Any, *args: Any, **kwargs: Any) -> Any:
+    _check_inputs(self, args[0] if args else kwargs.get("inputs"))
+    return _timed(self, super(type(self), self).__call__, *args, **kwargs)
+
+
+def _bounded_predict(self: Any, *args: Any, **kwargs: Any) -> Any:
+    _check_inputs(self, args[0] if args else kwargs.get("x"))
+    return _timed(self, super(type(self), self).predict, *args, **kwargs)
+
+
+def _check_inputs(model: Any, inputs: Any) -> None:
     import keras
 
-    limits = getattr(self, "_ag_input_limits", ())
-    flat = keras.tree.flatten(args[0] if args else kwargs.get("inputs"))
+    limits = getattr(model, "_ag_input_limits", ())
+    flat = keras.tree.flatten(inputs)
     for i, x in enumerate(flat):
         shape = tuple(getattr(x, "shape", ()) or ())
         limit = limits[min(i, len(limits) - 1)] if limits else ()
@@ -119,7 +202,27 @@ def _bounded_call(self: Any, *args: Any, **kwargs: Any) -> Any:
                 d is not None and d > m for d, m in zip(shape[1:], limit[1:], strict=False))):
             raise ValueError(f"input of shape {shape} is larger than the {tuple(limit[1:])} "
                              "this model was checked for")
-    return super(type(self), self).__call__(*args, **kwargs)
+
+
+def _timed(model: Any, call: Any, *args: Any, **kwargs: Any) -> Any:
+    """`call(*args, **kwargs)` under the running test's clock; out of memory -> over_budget."""
+    func = getattr(model, "_ag_func", None) or getattr(model, "name", "model")
+    if _CLOCK.seconds is not None and (_CLOCK.expired or time.monotonic() >= (_CLOCK.ends or 0)):
+        raise CheckTimeUp(func, _CLOCK.seconds)
+    outer = _CLOCK.inside
+    _CLOCK.inside = func
+    try:
+        return call(*args, **kwargs)
+    except MemoryError:
+        raise StudentCodeError("over_budget", func, "the grader's memory limit",
+                               exc_type="MemoryError") from None
+    except Exception as exc:
+        if type(exc).__name__ == "ResourceExhaustedError":  # TF's out-of-memory
+            raise StudentCodeError("over_budget", func, "the grader's memory limit",
+                                   exc_type="MemoryError") from None
+        raise
+    finally:
+        _CLOCK.inside = outer
 
 
 def check_config(config: Any) -> None:

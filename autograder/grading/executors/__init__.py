@@ -4,10 +4,13 @@ An executor maps a picklable function over tasks and yields `(task, result, exce
 they finish, in any order; `close()` frees its workers. A backend is a factory
 `(jobs, setup) -> Executor` registered under a name; `setup` is the per-worker warm-up hook
 (start the sandbox zygote, import TensorFlow) run once in each worker before its first task.
-`local` (the default) is serial for one job and a pool of spawned processes otherwise; `ray`
-(optional extra `.[cluster]`, imported only when asked for) is a pool of Ray actors on a cluster.
-Backend-specific settings travel as `ExecutorOptions`. A task whose worker died `MAX_DEATHS`
-times is yielded with a `WorkerLost` exception (graded as failed, never retried forever).
+`local` (the default) is a pool of `jobs` spawned, limited evaluator processes, also for one job
+(`executors.local.LimitedPool`: the process that owns the batch never runs a check on a student
+object); `ray` (optional extra `.[cluster]`, imported only when asked for) is a pool of Ray actors
+on a cluster. Backend-specific settings travel as `ExecutorOptions`. A task whose worker died
+`MAX_DEATHS` times is yielded with a `WorkerLost` exception (graded as failed, never retried
+forever); a task past `ExecutorOptions.task_seconds` with `TaskTimeout` (its worker is killed
+and replaced, the task is not retried).
 """
 
 from __future__ import annotations
@@ -31,16 +34,28 @@ class WorkerLost(Exception):
         self.detail = detail
 
 
+class TaskTimeout(Exception):
+    """A task ran past `seconds` of wall time in its worker (which was killed)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"task ran past {seconds:g} s")
+        self.seconds = seconds
+
+
 @dataclass(frozen=True)
 class ExecutorOptions:
     """What a backend may need beyond `jobs` and `setup`: the cluster `address` ("auto" or
-    HOST:PORT), whether each task needs a `gpu`, the student process's `memory_mb`, and the
-    folders every worker needs a copy of (`ship`: the assignment; no shared filesystem)."""
+    HOST:PORT), whether each task needs a `gpu`, the student process's `memory_mb`, the
+    folders every worker needs a copy of (`ship`: the assignment; no shared filesystem), the
+    wall time of one task (`task_seconds`: the submission deadline + a grace) and the
+    evaluator's address-space limit (`evaluator_mb`; None: none, e.g. on GPU hosts)."""
 
     address: str | None = None
     gpu: bool = False
     memory_mb: int | None = None
     ship: tuple[str, ...] = ()
+    task_seconds: float | None = None
+    evaluator_mb: int | None = None
 
 
 class Executor(Protocol):
@@ -77,9 +92,10 @@ def make_executor(backend: str = "local", *, jobs: int = 1, setup: Setup = None,
 
 
 def _local(jobs: int, setup: Setup, options: ExecutorOptions) -> Executor:
-    from autograder.grading.executors.local import LocalPoolExecutor, SerialExecutor
+    from autograder.grading.executors.local import LimitedPool
 
-    return SerialExecutor() if jobs <= 1 else LocalPoolExecutor(jobs, setup)
+    return LimitedPool(jobs, setup, task_seconds=options.task_seconds,
+                       memory_mb=options.evaluator_mb)
 
 
 def _ray(jobs: int, setup: Setup, options: ExecutorOptions) -> Executor:
