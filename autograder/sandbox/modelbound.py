@@ -19,9 +19,10 @@ from the `common.over_budget` catalog entry). A model that passes is as cheap to
 bounds allow, on inputs no larger than `probe_dim` (the checks' probe images are smaller).
 
 The static bound is not the only limit: a rebuilt model runs only in the limited evaluator
-(`grading.evaluator`), and under `check_clock(seconds)` (one hidden test) a call past the time
-raises `StudentCodeError("over_budget")` between two Keras layer calls (SIGALRM, eager mode);
-every later call in that test fails at once. Running out of memory inside a call (the
+(`grading.evaluator`), and under `check_clock(seconds)` (one hidden test) student models may
+run `seconds` in total: past that a call raises `CheckTimeUp` (a `StudentCodeError`
+"over_budget") between two Keras layer calls (SIGALRM, eager mode), and every later call in
+that test fails at once. Running out of memory inside a call (the
 evaluator's RLIMIT_AS) fails the same way.
 """
 
@@ -139,45 +140,42 @@ class CheckTimeUp(StudentCodeError):
 
 
 class _Clock:
-    """The running hidden test's time limit (one per process: checks run one at a time)."""
+    """The running hidden test's model time (one per process: checks run one at a time)."""
 
-    seconds: float | None = None
-    ends: float | None = None
+    seconds: float | None = None  # limit of the running test (None: no test, or no limit)
+    spent = 0.0  # seconds student models have run in it
     inside: str | None = None  # the student function whose model is running now
-    expired = False
+    alarm = False  # SIGALRM handler installed (main thread)
 
 
 _CLOCK = _Clock()
 
 
 def _alarm(signum: int, frame: Any) -> None:
-    _CLOCK.expired = True
     if _CLOCK.inside is not None and _CLOCK.seconds is not None:
-        func, _CLOCK.inside = _CLOCK.inside, None
-        raise CheckTimeUp(func, _CLOCK.seconds)
+        _CLOCK.spent = _CLOCK.seconds
+        raise CheckTimeUp(_CLOCK.inside, _CLOCK.seconds)
 
 
 @contextlib.contextmanager
 def check_clock(seconds: float | None) -> Iterator[None]:
-    """Bound the time student models may run during the block (one hidden test). In the main
-    thread a SIGALRM interrupts a model between layer calls; elsewhere the limit is checked
-    when a model call starts. None or 0: no limit."""
+    """Bound the time student models may run, in total, during the block (one hidden test).
+    In the main thread a SIGALRM interrupts a model between layer calls; elsewhere the limit is
+    checked when a model call starts. None or 0: no limit."""
     if not seconds:
         yield
         return
-    _CLOCK.seconds, _CLOCK.ends, _CLOCK.expired = seconds, time.monotonic() + seconds, False
+    _CLOCK.seconds, _CLOCK.spent = seconds, 0.0
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGALRM, _alarm) if main else None
-    if main:
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+    _CLOCK.alarm = main
     try:
         yield
     finally:
         if main:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
-        _CLOCK.seconds = _CLOCK.ends = _CLOCK.inside = None
-        _CLOCK.expired = False
+        _CLOCK.seconds, _CLOCK.inside, _CLOCK.alarm = None, None, False
 
 
 def _bounded_call(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -207,22 +205,45 @@ def _check_inputs(model: Any, inputs: Any) -> None:
 def _timed(model: Any, call: Any, *args: Any, **kwargs: Any) -> Any:
     """`call(*args, **kwargs)` under the running test's clock; out of memory -> over_budget."""
     func = getattr(model, "_ag_func", None) or getattr(model, "name", "model")
-    if _CLOCK.seconds is not None and (_CLOCK.expired or time.monotonic() >= (_CLOCK.ends or 0)):
-        raise CheckTimeUp(func, _CLOCK.seconds)
-    outer = _CLOCK.inside
+    outer, limit = _CLOCK.inside, _CLOCK.seconds
+    timing = limit is not None and outer is None  # the outermost model call of a test times
+    if timing:
+        left = limit - _CLOCK.spent
+        if left <= 0:
+            raise CheckTimeUp(func, limit)
+        if _CLOCK.alarm:
+            signal.setitimer(signal.ITIMER_REAL, left)
     _CLOCK.inside = func
+    t0 = time.monotonic()
     try:
         return call(*args, **kwargs)
-    except MemoryError:
-        raise StudentCodeError("over_budget", func, "the grader's memory limit",
-                               exc_type="MemoryError") from None
     except Exception as exc:
-        if type(exc).__name__ == "ResourceExhaustedError":  # TF's out-of-memory
+        if _out_of_memory(exc):
             raise StudentCodeError("over_budget", func, "the grader's memory limit",
                                    exc_type="MemoryError") from None
+        if timing and _CLOCK.spent >= limit:  # the alarm's exception, maybe re-wrapped by Keras
+            raise CheckTimeUp(func, limit) from None
         raise
     finally:
+        if timing:
+            if _CLOCK.alarm:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            if _CLOCK.spent < limit:  # (the alarm set it to the limit)
+                _CLOCK.spent += time.monotonic() - t0
         _CLOCK.inside = outer
+
+
+def _out_of_memory(exc: BaseException | None) -> bool:
+    """MemoryError or TF's ResourceExhaustedError, also when Keras re-raised it as another
+    exception (its cause/context chain, or TF's "OOM when allocating" text)."""
+    for _ in range(8):
+        if exc is None:
+            return False
+        if isinstance(exc, MemoryError) or type(exc).__name__ == "ResourceExhaustedError" \
+                or "OOM when allocating" in str(exc)[:2000]:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def check_config(config: Any) -> None:
