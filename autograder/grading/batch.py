@@ -239,10 +239,9 @@ def _lost_result(task: Task, a: Assignment, exc: BaseException | None) -> Submis
         return failed_result(task.student, task.notebook, a, task.options, error,
                              RunError.DEADLINE)
     if isinstance(exc, WorkerLost):
-        limits = EvaluatorLimits.for_options(task.options)
         error = (msg("grader", "evaluator_lost", lang, deaths=exc.deaths,
-                     detail=exc.detail[:300], memory_mb=limits.memory_mb)
-                 if limits.memory_mb else
+                     detail=exc.detail[:300], memory_mb=exc.memory_mb)
+                 if exc.memory_mb else
                  msg("grader", "worker_lost", lang, deaths=exc.deaths, detail=exc.detail[:300]))
         return failed_result(task.student, task.notebook, a, task.options, error,
                              RunError.WORKER_LOST)

@@ -204,7 +204,7 @@ def _alive(pid: int) -> bool:
 def test_a_timed_out_task_is_recorded_with_the_deadline_message(tmp_path):
     from autograder.assignment import load
     from autograder.grading.batch import _lost_result, make_task
-    from autograder.grading.executors import TaskTimeout
+    from autograder.grading.executors import TaskTimeout, WorkerLost
     from autograder.grading.pipeline import GradingOptions
 
     a = load(MODEL_TOY)
@@ -214,3 +214,7 @@ def test_a_timed_out_task_is_recorded_with_the_deadline_message(tmp_path):
     assert r.score == 0.0 and r.error_kind == "deadline" and r.probe_seed == 11
     assert "superó el tiempo máximo del corrector (5 s" in r.error
     assert all(o.score == 0 for o in r.outcomes.values()) and len(r.outcomes) == 2
+    lost = _lost_result(task, a, WorkerLost(2, "exit code -6", memory_mb=2400))  # OOM abort
+    assert lost.error_kind == "worker_lost" and "memoria del corrector (2400 MB)" in lost.error
+    node = _lost_result(task, a, WorkerLost(2, "ActorDiedError: node lost"))  # no memory limit
+    assert "memoria" not in node.error and "Avisa al profesorado" in node.error

@@ -26,12 +26,14 @@ MAX_DEATHS = 2  # a task whose worker died this many times is not retried again
 
 
 class WorkerLost(Exception):
-    """The worker grading a task died `deaths` times (crash, kill, node lost)."""
+    """The worker grading a task died `deaths` times (crash, kill, node lost); `memory_mb`:
+    the worker's memory limit when it had one (a local evaluator: most likely what killed it)."""
 
-    def __init__(self, deaths: int, detail: str) -> None:
+    def __init__(self, deaths: int, detail: str, memory_mb: int | None = None) -> None:
         super().__init__(f"worker died {deaths} times: {detail}")
         self.deaths = deaths
         self.detail = detail
+        self.memory_mb = memory_mb
 
 
 class TaskTimeout(Exception):

@@ -201,10 +201,8 @@ class LimitedPool:
             if self._failed_starts > 2 * MAX_DEATHS:
                 raise RuntimeError(f"evaluator processes keep dying while starting (exit {code})")
             return
-        detail = f"exit code {code}" + (f", memory limit {self.memory_mb} MB"
-                                        if self.memory_mb else "")
         if tries + 1 >= MAX_DEATHS:
-            yield task, None, WorkerLost(tries + 1, detail)
+            yield task, None, WorkerLost(tries + 1, f"exit code {code}", self.memory_mb)
         else:
             pending.append((task, tries + 1))
 
