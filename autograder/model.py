@@ -266,6 +266,7 @@ class SubmissionResult:
     cell_errors: list[dict[str, Any]] = field(default_factory=list)  # {"cell", "line", "exc_type", "message"}
     isolation: Isolation = field(default_factory=lambda: Isolation())
     node: str = ""  # the machine that graded it (cluster backends), "" for this machine
+    probe_seed: int | None = None  # the checks' probe seed (a regrade with it reproduces)
     execution_time: float = 0.0
     stdout_tail: str = ""
     pictures: dict[str, dict[str, Picture]] = field(default_factory=dict, repr=False)  # test -> check
@@ -297,7 +298,8 @@ class SubmissionResult:
             "error_kind": self.error_kind.value if self.error_kind else None,
             "restarts": self.restarts, "lint": self.lint, "skipped_cells": self.skipped_cells,
             "cell_errors": self.cell_errors, "isolation": self.isolation.to_dict(),
-            "node": self.node, "execution_time": round(self.execution_time, 3),
+            "node": self.node, "probe_seed": self.probe_seed,
+            "execution_time": round(self.execution_time, 3),
             "tests": [o.to_dict() for o in self.outcomes.values()],
             **({"timings": self.timings.to_dict()} if self.timings is not None else {}),
         }
@@ -323,7 +325,7 @@ class SubmissionResult:
                    lint=data.get("lint", []), skipped_cells=data.get("skipped_cells", []),
                    cell_errors=data.get("cell_errors", []),
                    isolation=Isolation.from_dict(data.get("isolation")),
-                   node=data.get("node", ""),
+                   node=data.get("node", ""), probe_seed=data.get("probe_seed"),
                    execution_time=data.get("execution_time", 0.0),
                    timings=Timings.from_dict(data.get("timings")))
 

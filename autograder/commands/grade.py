@@ -73,6 +73,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--deadline", type=_positive_float, metavar="S",
                    help="wall-clock budget in seconds for one submission: notebook, every "
                         "call and restarts (default: 300, or --timeout + 120 when longer)")
+    p.add_argument("--check-timeout", type=_positive_float, metavar="S",
+                   help="time student models may run in one hidden test, in the grader's "
+                        "limited evaluator (default 60)")
+    p.add_argument("--probe-seed", type=_seed, metavar="N",
+                   help="seed of the checks' probe inputs (default: a secret random one per "
+                        "run, recorded in grades.json and each record.json: pass it to regrade "
+                        "with the same inputs)")
     p.add_argument("--profile", default="ci", metavar="NAME", help=PROFILE_HELP)
     p.add_argument("--gpu", action="store_true",
                    help="also run tests marked gpu; stops at once (exit 2) when no GPU is usable")
@@ -106,6 +113,17 @@ def _positive_int(text: str) -> int:
 def _jobs(text: str) -> int | str:
     """argparse type: "auto" or an integer >= 1."""
     return "auto" if text.strip().lower() == "auto" else _positive_int(text)
+
+
+def _seed(text: str) -> int:
+    """argparse type: an integer in [0, 2**63)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, not {text!r}")
+    return value
 
 
 def _positive_float(text: str) -> float:
@@ -146,6 +164,10 @@ def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
         opts["call_timeout"] = args.call_timeout
     if args.deadline is not None:
         opts["deadline"] = args.deadline
+    if args.check_timeout is not None:
+        opts["check_timeout"] = args.check_timeout
+    if args.probe_seed is not None:
+        opts["probe_seed"] = args.probe_seed
     if args.lang:
         opts["lang"] = args.lang
     return opts
@@ -153,10 +175,11 @@ def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def grade_one(sub: Submission, assignment: assignment_mod.Assignment,
               opts: dict[str, Any]) -> SubmissionResult:
-    """Grade one notebook in the sandbox (`grading.pipeline.grade_notebook`)."""
-    from autograder.grading import pipeline
+    """Grade one notebook in the sandbox, its checks in a limited evaluator process
+    (`grading.batch.grade_isolated`)."""
+    from autograder.grading import batch
 
-    return pipeline.grade_notebook(sub.path, assignment, student_id=sub.student, **opts)
+    return batch.grade_isolated(sub.student, sub.path, assignment, **opts)
 
 
 def grade_many(subs: list[Submission], assignment: assignment_mod.Assignment, outdir: Path,

@@ -47,13 +47,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def grade_in_process(path: str | Path, assignment: Assignment, *, profile: str = "ci",
                      run_all: bool = False, gpu: bool = False,
-                     student_id: str | None = None) -> Any:
+                     student_id: str | None = None, probe_seed: int | None = None) -> Any:
     """Trusted notebooks only: the grading pipeline with `InProcessRunner` (no sandbox)."""
     from autograder.grading.pipeline import grade_notebook
     from autograder.grading.runners import InProcessRunner
 
     return grade_notebook(path, assignment, student_id=student_id, runner=InProcessRunner(),
-                          profile=profile, run_all=run_all, gpu=gpu)
+                          profile=profile, run_all=run_all, gpu=gpu, probe_seed=probe_seed)
 
 
 def grader_function(in_process: bool = False):
@@ -124,7 +124,10 @@ def validate(name: str, *, profile: str = "ci", skip_template: bool = False,
     report: dict[str, Any] = {"assignment": assignment.name, "profile": profile,
                               "executor": executor, "problems": []}
     started = time.monotonic()
-    ref = grade(assignment.notebook, assignment, profile=profile, student_id="reference")
+    # the assignment's seed as probe seed: a validation is reproducible (grading draws a
+    # secret one per batch)
+    ref = grade(assignment.notebook, assignment, profile=profile, student_id="reference",
+                probe_seed=assignment.seed)
     bonus = sum(o.score for o in ref.outcomes.values() if o.bonus)
     report["reference"] = {"score": ref.score, "max_score": ref.max_score, "bonus": bonus,
                            "seconds": round(time.monotonic() - started, 1),
@@ -137,7 +140,8 @@ def validate(name: str, *, profile: str = "ci", skip_template: bool = False,
                                       f"{assignment.name}`")
         else:
             started = time.monotonic()
-            tpl = grade(template, assignment, profile=profile, student_id="template")
+            tpl = grade(template, assignment, profile=profile, student_id="template",
+                        probe_seed=assignment.seed)
             report["template"] = {"score": tpl.score, "seconds":
                                   round(time.monotonic() - started, 1)}
             report["problems"] += _problems_template(assignment, tpl)

@@ -24,7 +24,8 @@ from autograder.assignment import Assignment
 from autograder.assignment import load as load_assignment
 from autograder.errors import NotebookError
 from autograder.grading.discover import safe_id
-from autograder.grading.executors import ExecutorOptions, WorkerLost
+from autograder.grading.evaluator import EvaluatorLimits
+from autograder.grading.executors import ExecutorOptions, TaskTimeout, WorkerLost
 from autograder.grading.pipeline import (
     GradingOptions,
     as_assignment,
@@ -97,13 +98,16 @@ def grade_task(task: Task) -> SubmissionResult:
         return internal_error_result(task.student, task.notebook, a, task.options, exc)
 
 
-def warm_worker() -> None:
-    """Executor `setup()` hook: start this worker's zygote and import TensorFlow before the
-    first task (TF only when the sandbox preloads it: AUTOGRADER_SANDBOX_PRELOAD unset or
-    naming it)."""
+def warm_worker(memory_mb: int | None = None) -> None:
+    """Executor `setup()` hook: the evaluator's memory limit (`memory_mb`: soft RLIMIT_AS),
+    then start this worker's zygote and import TensorFlow before the first task (TF only when
+    the sandbox preloads it: AUTOGRADER_SANDBOX_PRELOAD unset or naming it)."""
     import multiprocessing.util
 
+    from autograder.grading.executors.local import limit_memory
     from autograder.sandbox import zygote
+
+    limit_memory(memory_mb)
 
     # pool workers leave through os._exit (no atexit): stop the zygote via multiprocessing
     multiprocessing.util.Finalize(None, zygote.shutdown, exitpriority=10)
@@ -172,15 +176,17 @@ def grade_batch(
     a = as_assignment(assignment)
     opts = GradingOptions(**options)
     require_data(a, opts.profile)  # once per batch: a setup problem stops before any work
+    fixed = opts  # the fingerprint names a probe seed only when one was given
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     results: dict[str, SubmissionResult] = {}
     todo: list[Task] = []
     prints: dict[str, dict[str, Any]] = {}
     pairs = student_ids(paths)
+    opts = opts.with_probe_seed()  # one secret probe seed per batch, unless given
     for sid, p in pairs:
         task = make_task(sid, p, a, opts)
-        prints[sid] = opts.fingerprint(a, task.data)
+        prints[sid] = fixed.fingerprint(a, task.data)
         done = None if force else StudentFolder(outdir, sid).load_record(prints[sid])
         if done is not None:
             results[sid] = done
@@ -200,8 +206,10 @@ def grade_batch(
 
         jobs = auto_jobs(opts.memory_mb, len(todo)) if backend == "local" else 1
     stats.jobs = int(jobs)
+    limits = EvaluatorLimits.for_options(opts)
     executor = make_executor(int(jobs), backend, ExecutorOptions(
-        address=address, gpu=opts.gpu, memory_mb=opts.memory_mb, ship=(str(a.directory),)))
+        address=address, gpu=opts.gpu, memory_mb=opts.memory_mb, ship=(str(a.directory),),
+        task_seconds=limits.task_seconds, evaluator_mb=limits.memory_mb))
     try:
         for task, res, exc in executor.map_unordered(grade_task, todo):
             if isinstance(exc, IsolationUnavailable):
@@ -264,20 +272,51 @@ def clear_caches() -> None:
     modelbound.clear_cache()
     memo.clear()
     host._SAVED.clear()
+def grade_isolated(student: str, path: PathLike, assignment: Assignment | str,
+                   **options: Any) -> SubmissionResult:
+    """Grade one notebook as a batch of one (a limited evaluator process, the same limits),
+    writing nothing."""
+    a = as_assignment(assignment)
+    opts = GradingOptions(**options).with_probe_seed()
+    require_data(a, opts.profile)
+    limits = EvaluatorLimits.for_options(opts)
+    task = make_task(student, Path(path), a, opts)
+    executor = make_executor(1, "local", ExecutorOptions(
+        gpu=opts.gpu, memory_mb=opts.memory_mb, task_seconds=limits.task_seconds,
+        evaluator_mb=limits.memory_mb))
+    try:
+        for _, res, exc in executor.map_unordered(grade_task, [task]):
+            if isinstance(exc, IsolationUnavailable):
+                raise exc
+            return res if res is not None else _lost_result(task, a, exc)
+    finally:
+        executor.close()
+    raise RuntimeError("the evaluator returned no result")
 
 
 def make_executor(jobs: int, backend: str, options: ExecutorOptions | None = None) -> Any:
+    """The batch's executor; its workers get the evaluator's memory limit in `setup`."""
+    import functools
+
     from autograder.grading.executors import make_executor as make
 
-    return make(backend, jobs=jobs, setup=warm_worker, options=options)
+    mb = options.evaluator_mb if options is not None else None
+    return make(backend, jobs=jobs, setup=functools.partial(warm_worker, mb), options=options)
 
 
 def _lost_result(task: Task, a: Assignment, exc: BaseException | None) -> SubmissionResult:
     """The result of a task that produced none: its worker died too often, or the grader
     failed."""
+    lang = task.options.lang or a.language
+    if isinstance(exc, TaskTimeout):  # the evaluator was killed past the deadline + grace
+        error = msg("grader", "evaluator_deadline", lang, seconds=f"{exc.seconds:g}")
+        return failed_result(task.student, task.notebook, a, task.options, error,
+                             RunError.DEADLINE)
     if isinstance(exc, WorkerLost):
-        error = msg("grader", "worker_lost", task.options.lang or a.language,
-                    deaths=exc.deaths, detail=exc.detail[:300])
+        error = (msg("grader", "evaluator_lost", lang, deaths=exc.deaths,
+                     detail=exc.detail[:300], memory_mb=exc.memory_mb)
+                 if exc.memory_mb else
+                 msg("grader", "worker_lost", lang, deaths=exc.deaths, detail=exc.detail[:300]))
         return failed_result(task.student, task.notebook, a, task.options, error,
                              RunError.WORKER_LOST)
     return internal_error_result(task.student, task.notebook, a, task.options,

@@ -28,6 +28,7 @@ from autograder.notebook_io import read_bytes
 from autograder.sandbox.cells import RunReport
 from autograder.sandbox.host import (
     DEFAULT_CALL_TIMEOUT,
+    DEFAULT_CHECK_TIMEOUT,
     DEFAULT_DEADLINE,
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT,
@@ -54,17 +55,31 @@ class GradingOptions:
     isolation: IsolationMode | None = None  # None: AUTOGRADER_ISOLATION, else SANDBOX
     profile_checks: bool = False  # record where the time went (`SubmissionResult.timings`)
     memo: bool = True  # batch workers: per-worker memos of student-independent probes
+    probe_seed: int | None = None  # the checks' `config["seed"]`; None: a secret random one
+    check_timeout: float | None = DEFAULT_CHECK_TIMEOUT  # student models' time in one test
 
     SCORE_FIELDS = ("profile", "gpu", "run_all", "visible_only")
 
     def fingerprint(self, assignment: Assignment, data: bytes | None) -> dict[str, Any]:
         """What a stored result depends on: the assignment's name, the notebook's bytes
         (sha256; "unreadable" when None), the options in `SCORE_FIELDS`, the messages'
-        language and the kit version."""
+        language, the kit version and the probe seed when one was given."""
         digest = hashlib.sha256(data).hexdigest() if data is not None else "unreadable"
         opts = {k: getattr(self, k) for k in self.SCORE_FIELDS}
+        if self.probe_seed is not None:
+            opts["probe_seed"] = self.probe_seed
         return {"assignment": assignment.name, "notebook_sha256": digest, **opts,
                 "lang": self.lang or assignment.language, "version": __version__}
+
+    def with_probe_seed(self) -> GradingOptions:
+        """These options with a probe seed: the given one, else a secret random one (drawn
+        here, recorded in every result; not derived from anything the student bundle holds)."""
+        if self.probe_seed is not None:
+            return self
+        import dataclasses
+        import secrets
+
+        return dataclasses.replace(self, probe_seed=secrets.randbits(31))
 
     def as_kwargs(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,7 +118,8 @@ def failed_result(student: str, notebook: str, assignment: Assignment, options: 
         student=student, assignment=assignment.name, notebook=notebook,
         outcomes=zero_outcomes(assignment, test_message or error, gpu=options.gpu,
                                visible_only=options.visible_only),
-        max_score=assignment.max_score(gpu=options.gpu), error=error, error_kind=kind)
+        max_score=assignment.max_score(gpu=options.gpu), error=error, error_kind=kind,
+        probe_seed=options.probe_seed)
 
 
 def internal_error_result(student: str, notebook: str, assignment: Assignment,
@@ -248,7 +264,7 @@ def grade_source(data: bytes, filename: str, assignment: Assignment | str,
 
     t0 = time.monotonic()
     a = as_assignment(assignment)
-    opts = options
+    opts = options.with_probe_seed()
     lang = opts.lang or a.language
     student = student_id or Path(filename).stem
     notebook = notebook or filename
@@ -257,7 +273,7 @@ def grade_source(data: bytes, filename: str, assignment: Assignment | str,
     except NotebookError as exc:
         return _unreadable(student, notebook, a, opts, exc, t0)
     result = SubmissionResult(student=student, assignment=a.name, notebook=notebook,
-                              max_score=a.max_score(gpu=opts.gpu))
+                              max_score=a.max_score(gpu=opts.gpu), probe_seed=opts.probe_seed)
     result.lint = _lint(nb, a)
     student_nb = nb
     nb = _number_cells(nb)
@@ -330,7 +346,8 @@ def _run_suite(result: SubmissionResult, a: Assignment, student: Any, opts: Grad
     from autograder.grading.suite import run_suite
 
     outcomes, session = run_suite(a, student, gpu=opts.gpu, visible_only=opts.visible_only,
-                                  lang=lang, profile=opts.profile)
+                                  lang=lang, profile=opts.profile, seed=opts.probe_seed,
+                                  check_seconds=opts.check_timeout)
     result.outcomes = outcomes
     result.pictures = session.pictures
     missing = zero_outcomes(a, msg("grader", "test_not_run_error", lang) if result.error else

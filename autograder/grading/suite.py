@@ -33,6 +33,7 @@ from typing import Any
 import pytest
 
 from autograder.assignment import Assignment, TestSpec
+from autograder.errors import StudentCodeError
 from autograder.model import CheckResult, Picture, TestOutcome, total
 
 
@@ -82,8 +83,10 @@ class GradingSession:
     """pytest plugin object: provides the fixtures and collects outcomes for one student."""
 
     def __init__(self, student: Any, assignment: Assignment, lang: str | None = None,
-                 seed: int | None = None, profile: str = DEFAULT_PROFILE) -> None:
+                 seed: int | None = None, profile: str = DEFAULT_PROFILE,
+                 check_seconds: float | None = None) -> None:
         self.student_obj = student
+        self.check_seconds = check_seconds
         self.assignment = assignment
         self.data = data_mode_values(assignment, profile)
         self.lang = lang or assignment.language
@@ -146,6 +149,14 @@ class GradingSession:
         self._started[self._test_id(item)] = time.monotonic()
 
     @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        """Each hidden test runs under the time limit for student models (`check_seconds`)."""
+        from autograder.sandbox.modelbound import check_clock
+
+        with check_clock(self.check_seconds):
+            yield
+
+    @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         outcome = yield
         report = outcome.get_result()
@@ -160,6 +171,11 @@ class GradingSession:
                 status, message = "passed", ""
             elif call.excinfo is not None and call.excinfo.errisinstance(AssertionError):
                 status, message = "failed", str(call.excinfo.value)
+            elif call.excinfo is not None and call.excinfo.errisinstance(StudentCodeError):
+                from autograder.checks.base import from_student_error
+
+                status = "error"  # e.g. a student model past the test's time, outside a check
+                message = from_student_error(spec.id, call.excinfo.value, self.lang).message
             else:
                 status = "error"
                 exc = call.excinfo.value if call.excinfo else None
@@ -198,14 +214,18 @@ def run_suite(
     seed: int | None = None,
     capture_output: bool = True,
     profile: str = DEFAULT_PROFILE,
+    check_seconds: float | None = None,
 ) -> tuple[dict[str, TestOutcome], GradingSession]:
     """Run `test_<id>` functions of the assignment's suite; return outcomes keyed by test id.
 
     Tests are selected by id (`select`), visibility and the gpu flag. pytest's own output is
     captured (returned nowhere) unless `capture_output` is False. `profile` names the grading
     profile the student's notebook ran under (its data mode reaches the checks as `data`).
+    `seed`: the probe seed (`config["seed"]`; default the assignment's); `check_seconds`: time
+    student models may run in one test (`modelbound.check_clock`; None: no limit).
     """
-    session = GradingSession(student, assignment, lang=lang, seed=seed, profile=profile)
+    session = GradingSession(student, assignment, lang=lang, seed=seed, profile=profile,
+                             check_seconds=check_seconds)
     ids = [t.id for t in assignment.tests
            if (select is None or t.id in select)
            and (gpu or not t.gpu)

@@ -264,20 +264,45 @@ def _answer(sock, op, name, ns, blobs, header, load_model, workdir) -> None:
     wire.send_msg(sock, {"ok": True, "value": tree}, out)
 
 
-_CALL = "__ag_value__ = __ag_fn__(*__ag_args__, **__ag_kwargs__)"
+_CALL = "__ag_fn__(*__ag_args__, **__ag_kwargs__)"
 
 
 def _invoke(fn: Any, args: Any, kwargs: Any, ns: dict[str, Any]) -> Any:
     """Call a student function from a frame that looks like a notebook cell's: module-level
-    code named `<cell N>` with the notebook namespace as globals, so the caller's filename,
-    code name and globals are what a call from the student's own cells shows (the grader's
-    request, socket and timeouts are not in that frame). A determined student can still tell
-    that the notebook has finished running; nothing of the checks (they run in the grader) is
-    reachable from here."""
+    code named `<cell N>` whose globals and locals are the notebook namespace (the function,
+    its arguments and the grader's request are constants of that code, in no namespace), so
+    the caller's filename, code name, globals and locals are what a call from the student's
+    own cells shows. Frames further out name the kit's dispatch functions, as they do for a
+    cell; a determined student can still tell that the notebook has finished running; nothing
+    of the checks (they run in the grader) is reachable from here."""
     index = sum(1 for k in _linecache_keys() if k.startswith("<cell "))
-    scope = {"__ag_fn__": fn, "__ag_args__": args, "__ag_kwargs__": kwargs}
-    exec(compile(_CALL, f"<cell {index}>", "exec"), ns, scope)  # noqa: S102
-    return scope["__ag_value__"]
+    code = _call_code(compile(_CALL, f"<cell {index}>", "eval"), fn, tuple(args), dict(kwargs))
+    if code is not None:
+        return eval(code, ns)  # noqa: S307 - our constant call expression
+    scope = {"__ag_fn__": fn, "__ag_args__": args, "__ag_kwargs__": kwargs}  # other Pythons
+    return eval(compile(_CALL, f"<cell {index}>", "eval"), ns, scope)  # noqa: S307
+
+
+def _call_code(code: types.CodeType, *values: Any) -> types.CodeType | None:
+    """`code` with its LOAD_NAMEs of `__ag_fn__`, `__ag_args__`, `__ag_kwargs__` turned into
+    LOAD_CONSTs of `values` (None when this interpreter's bytecode is not the expected
+    shape)."""
+    import dis
+
+    if code.co_consts or code.co_names != ("__ag_fn__", "__ag_args__", "__ag_kwargs__"):
+        return None
+    raw = bytearray(code.co_code)
+    load_name, load_const = dis.opmap["LOAD_NAME"], dis.opmap["LOAD_CONST"]
+    seen = 0
+    for ins in dis.get_instructions(code):
+        if ins.opcode == load_name:
+            if raw[ins.offset] != load_name or ins.arg is None or ins.arg > 2:
+                return None
+            raw[ins.offset] = load_const
+            seen += 1
+    if seen != 3:
+        return None
+    return code.replace(co_code=bytes(raw), co_consts=values, co_names=())
 
 
 def _linecache_keys() -> list[str]:

@@ -19,6 +19,7 @@ import hashlib
 import os
 import pickle
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -40,6 +41,7 @@ DEFAULT_MEMORY_MB = 3000
 DEFAULT_TIMEOUT = 300.0  # executing the notebook's cells
 DEFAULT_CALL_TIMEOUT = 60.0  # one call into a student function
 DEFAULT_DEADLINE = 300.0  # the whole submission: notebook + every call + restarts
+DEFAULT_CHECK_TIMEOUT = 60.0  # student models' run time in one hidden test (grader side)
 DEFAULT_FSIZE_MB = 256
 HAS_TIMEOUT = 10.0
 
@@ -313,7 +315,7 @@ class StudentProcess:
             raise StudentCodeError(kind, func, detail,
                                    exc_type=str(header.get("exc_type", ""))[:100])
         try:
-            return wire.decode_return(header.get("value"), blobs)
+            value = wire.decode_return(header.get("value"), blobs)
         except wire.OverBudget as exc:
             raise StudentCodeError("over_budget", func, str(exc)[:300],
                                    exc_type="OverBudget") from None
@@ -323,6 +325,9 @@ class StudentProcess:
         except RecursionError:
             raise StudentCodeError("bad_return", func, "value nested too deeply",
                                    exc_type="BadReturn") from None
+        if "autograder.sandbox.modelbound" in sys.modules:  # a model came back: name its source
+            sys.modules["autograder.sandbox.modelbound"].tag(value, func)
+        return value
 
     def _model_bytes(self, model: Any) -> tuple[str, bytes | None]:
         """Serialise a checker's keras model once per submission (keyed by id and weights)."""

@@ -17,6 +17,13 @@ A returned model crosses the sandbox as its Keras config (JSON) plus raw weight 
 Past a bound it raises `wire.OverBudget` with a short English reason (the check's message comes
 from the `common.over_budget` catalog entry). A model that passes is as cheap to call as its
 bounds allow, on inputs no larger than `probe_dim` (the checks' probe images are smaller).
+
+The static bound is not the only limit: a rebuilt model runs only in the limited evaluator
+(`grading.evaluator`), and under `check_clock(seconds)` (one hidden test) student models may
+run `seconds` in total: past that a call raises `CheckTimeUp` (a `StudentCodeError`
+"over_budget") between two Keras layer calls (SIGALRM, eager mode), and every later call in
+that test fails at once. Running out of memory inside a call (the
+evaluator's RLIMIT_AS) fails the same way.
 """
 
 from __future__ import annotations
@@ -26,11 +33,14 @@ import copy
 import importlib
 import json
 import math
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from autograder.errors import StudentCodeError
 from autograder.sandbox.wire import MAX_DEPTH, BadReturn, OverBudget
 
 ALLOWED_MODULES = ("keras", "keras.layers", "keras.models", "keras.initializers",
@@ -177,11 +187,12 @@ def _zero_random_init() -> Iterator[None]:
 
 
 def _guarded(model: Any, limits: tuple[tuple[int, ...], ...]) -> Any:
-    """The model, with calls on inputs larger than the measured ones refused (ValueError):
-    its bounds hold only up to those sizes."""
+    """The model, with calls (and `predict`) on inputs larger than the measured ones refused
+    (ValueError): its bounds hold only up to those sizes; both run under `check_clock`."""
     cls = type(model)
     if cls not in _GUARDED:
         _GUARDED[cls] = type(cls.__name__, (cls,), {"__call__": _bounded_call,
+                                                    "predict": _bounded_predict,
                                                     "__module__": cls.__module__})
     model.__class__ = _GUARDED[cls]
     object.__setattr__(model, "_ag_input_limits", limits)
@@ -191,11 +202,78 @@ def _guarded(model: Any, limits: tuple[tuple[int, ...], ...]) -> Any:
 _GUARDED: dict[type, type] = {}
 
 
+def tag(value: Any, func: str) -> Any:
+    """Name the student function that returned `value` on the models in it (for messages)."""
+    items = value.values() if isinstance(value, dict) else (
+        value if isinstance(value, (list, tuple)) else [value])
+    for item in items:
+        if type(item) in _GUARDED.values():
+            object.__setattr__(item, "_ag_func", func)
+    return value
+
+
+class CheckTimeUp(StudentCodeError):
+    """A student model ran past the time of the hidden test calling it."""
+
+    def __init__(self, func: str, seconds: float) -> None:
+        super().__init__("over_budget", func, f"more than {seconds:g} s of model calls in one "
+                                              "check", exc_type="TimeLimit")
+
+
+class _Clock:
+    """The running hidden test's model time (one per process: checks run one at a time)."""
+
+    seconds: float | None = None  # limit of the running test (None: no test, or no limit)
+    spent = 0.0  # seconds student models have run in it
+    inside: str | None = None  # the student function whose model is running now
+    alarm = False  # SIGALRM handler installed (main thread)
+
+
+_CLOCK = _Clock()
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    if _CLOCK.inside is not None and _CLOCK.seconds is not None:
+        _CLOCK.spent = _CLOCK.seconds
+        raise CheckTimeUp(_CLOCK.inside, _CLOCK.seconds)
+
+
+@contextlib.contextmanager
+def check_clock(seconds: float | None) -> Iterator[None]:
+    """Bound the time student models may run, in total, during the block (one hidden test).
+    In the main thread a SIGALRM interrupts a model between layer calls; elsewhere the limit is
+    checked when a model call starts. None or 0: no limit."""
+    if not seconds:
+        yield
+        return
+    _CLOCK.seconds, _CLOCK.spent = seconds, 0.0
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGALRM, _alarm) if main else None
+    _CLOCK.alarm = main
+    try:
+        yield
+    finally:
+        if main:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        _CLOCK.seconds, _CLOCK.inside, _CLOCK.alarm = None, None, False
+
+
 def _bounded_call(self: Any, *args: Any, **kwargs: Any) -> Any:
+    _check_inputs(self, args[0] if args else kwargs.get("inputs"))
+    return _timed(self, super(type(self), self).__call__, *args, **kwargs)
+
+
+def _bounded_predict(self: Any, *args: Any, **kwargs: Any) -> Any:
+    _check_inputs(self, args[0] if args else kwargs.get("x"))
+    return _timed(self, super(type(self), self).predict, *args, **kwargs)
+
+
+def _check_inputs(model: Any, inputs: Any) -> None:
     import keras
 
-    limits = getattr(self, "_ag_input_limits", ())
-    flat = keras.tree.flatten(args[0] if args else kwargs.get("inputs"))
+    limits = getattr(model, "_ag_input_limits", ())
+    flat = keras.tree.flatten(inputs)
     for i, x in enumerate(flat):
         shape = tuple(getattr(x, "shape", ()) or ())
         limit = limits[min(i, len(limits) - 1)] if limits else ()
@@ -203,7 +281,50 @@ def _bounded_call(self: Any, *args: Any, **kwargs: Any) -> Any:
                 d is not None and d > m for d, m in zip(shape[1:], limit[1:], strict=False))):
             raise ValueError(f"input of shape {shape} is larger than the {tuple(limit[1:])} "
                              "this model was checked for")
-    return super(type(self), self).__call__(*args, **kwargs)
+
+
+def _timed(model: Any, call: Any, *args: Any, **kwargs: Any) -> Any:
+    """`call(*args, **kwargs)` under the running test's clock; out of memory -> over_budget."""
+    func = getattr(model, "_ag_func", None) or getattr(model, "name", "model")
+    outer, limit = _CLOCK.inside, _CLOCK.seconds
+    timing = limit is not None and outer is None  # the outermost model call of a test times
+    if timing:
+        left = limit - _CLOCK.spent
+        if left <= 0:
+            raise CheckTimeUp(func, limit)
+        if _CLOCK.alarm:
+            signal.setitimer(signal.ITIMER_REAL, left)
+    _CLOCK.inside = func
+    t0 = time.monotonic()
+    try:
+        return call(*args, **kwargs)
+    except Exception as exc:
+        if _out_of_memory(exc):
+            raise StudentCodeError("over_budget", func, "the grader's memory limit",
+                                   exc_type="MemoryError") from None
+        if timing and _CLOCK.spent >= limit:  # the alarm's exception, maybe re-wrapped by Keras
+            raise CheckTimeUp(func, limit) from None
+        raise
+    finally:
+        if timing:
+            if _CLOCK.alarm:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            if _CLOCK.spent < limit:  # (the alarm set it to the limit)
+                _CLOCK.spent += time.monotonic() - t0
+        _CLOCK.inside = outer
+
+
+def _out_of_memory(exc: BaseException | None) -> bool:
+    """MemoryError or TF's ResourceExhaustedError, also when Keras re-raised it as another
+    exception (its cause/context chain, or TF's "OOM when allocating" text)."""
+    for _ in range(8):
+        if exc is None:
+            return False
+        if isinstance(exc, MemoryError) or type(exc).__name__ == "ResourceExhaustedError" \
+                or "OOM when allocating" in str(exc)[:2000]:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def check_config(config: Any) -> None:

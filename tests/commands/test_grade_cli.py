@@ -141,9 +141,9 @@ def test_internal_error_exits_3(tmp_path, fake_engine, monkeypatch, capsys):
     def boom(*a, **k):
         raise RuntimeError("engine exploded")
 
-    from autograder.grading import pipeline
+    from autograder.grading import batch
 
-    monkeypatch.setattr(pipeline, "grade_notebook", boom)
+    monkeypatch.setattr(batch, "grade_isolated", boom)
     nb = write_nb(tmp_path / "ana.ipynb", GOOD)
     assert main(["grade", str(nb), "-a", str(MINI)]) == 3
     assert "internal error: RuntimeError: engine exploded" in capsys.readouterr().err

@@ -10,7 +10,7 @@ import pytest
 from autograder.errors import AutograderError
 from autograder.grading.batch import grade_batch, student_ids
 from autograder.grading.executors import make_executor
-from autograder.grading.executors.local import SerialExecutor
+from autograder.grading.executors.local import LimitedPool, SerialExecutor
 from tests.support import toy_notebooks as T
 
 
@@ -24,7 +24,9 @@ def test_student_ids_are_unique_and_directory_safe():
 def test_executors():
     with pytest.raises(AutograderError, match="unknown executor backend 'nope'"):
         make_executor("nope", jobs=2)  # an unknown backend: a clear error naming the choices
-    assert isinstance(make_executor("local", jobs=1), SerialExecutor)
+    local = make_executor("local", jobs=1)  # one job too: a spawned, limited evaluator
+    assert isinstance(local, LimitedPool) and local.jobs == 1
+    local.close()
     out = list(SerialExecutor().map_unordered(lambda x: 10 // x, [5, 0]))
     assert out[0][1] == 2 and isinstance(out[1][2], ZeroDivisionError)
 

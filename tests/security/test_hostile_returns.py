@@ -245,17 +245,23 @@ def test_arrays_arrive_writable_and_exact():
 
 
 def test_student_function_sees_a_cell_like_caller():
-    """The caller's frame of a graded call looks like a call from the student's own cells:
-    no grader file name, module-level code, the notebook's globals, no request or socket."""
+    """A graded call looks like a call from the student's own cells: the caller's frame is
+    module-level code of a `<cell N>` whose globals AND locals are the notebook's namespace (no
+    grader names in it), and the process facts a function can read (argv, cwd, environment,
+    threads, open descriptors, main thread) are the same as during the notebook's own run."""
     from autograder.sandbox.host import StudentProcess
     from autograder.sandbox.proxy import SandboxStudent
     from autograder.sandbox.zygote import get_zygote
 
-    code = '''import sys
+    code = '''import os, sys, threading
 def spy():
     f = sys._getframe(1)
     return [f.f_code.co_filename, f.f_code.co_name, f.f_globals is globals(),
-            sorted(k for k in f.f_locals if not k.startswith("__ag_"))]
+            f.f_locals is f.f_globals, sorted(k for k in f.f_locals if k.startswith("__ag")),
+            {"argv": list(sys.argv), "cwd": os.getcwd(), "env": sorted(os.environ),
+             "threads": sorted(t.name for t in threading.enumerate()),
+             "main": threading.current_thread() is threading.main_thread(),
+             "fds": sorted(os.listdir("/proc/self/fd"))}]
 from_cell = spy()
 '''
     nb = nbformat.v4.new_notebook()
@@ -264,9 +270,11 @@ from_cell = spy()
     try:
         proc.run_notebook(nbformat.writes(nb))
         student = SandboxStudent(proc)
-        filename, name, same_globals, local_names = student.spy()
+        filename, name, same_globals, locals_are_globals, grader_names, facts = student.spy()
         assert filename.startswith("<cell ") and name == "<module>" and same_globals is True
-        assert local_names == []
-        assert student.global_value("from_cell")[:3] == ["<cell 0>", "<module>", True]
+        assert locals_are_globals is True and grader_names == []
+        cell = student.global_value("from_cell")
+        assert cell[:5] == ["<cell 0>", "<module>", True, True, []]
+        assert facts == cell[5]  # nothing of the process differs from the notebook's own run
     finally:
         proc.close()

@@ -12,6 +12,11 @@
   yielded as they arrive. An actor that dies (crash, kill, node lost) is replaced and its task
   retried on whichever actor is free next; after `MAX_DEATHS` deaths the task is yielded with
   `WorkerLost` (graded as failed with a clear reason). Each task is yielded exactly once.
+- Limits, as in the local pool: each actor is a limited evaluator (`setup` sets the soft
+  RLIMIT_AS of `grading.evaluator`, not under `--gpu`; checks run under `check_timeout`); a task
+  past `ExecutorOptions.task_seconds` has its actor killed and replaced and is yielded with
+  `TaskTimeout`. Ray's own memory request (`slot()`) only schedules; its memory monitor kills a
+  worker when the node runs short.
 - The driver's `AUTOGRADER_*` settings (sandbox preload, pids cap, bwrap off) are passed to the
   actors, so the cluster grades like the local pool. Every node must have the same kit version
   installed (checked: a mismatch stops the batch before any task).
@@ -36,7 +41,13 @@ from ray import exceptions as rex
 
 from autograder import __version__
 from autograder.errors import AutograderError
-from autograder.grading.executors import MAX_DEATHS, ExecutorOptions, Setup, WorkerLost
+from autograder.grading.executors import (
+    MAX_DEATHS,
+    ExecutorOptions,
+    Setup,
+    TaskTimeout,
+    WorkerLost,
+)
 
 GRADER_MB = 1536  # the trusted grader + zygote next to the student process, per actor
 SHIP_LIMIT = 256 * 2**20  # bytes of one shipped folder (an assignment is kilobytes)
@@ -139,6 +150,7 @@ class _Pool:
     starting: dict[Any, Any] = field(default_factory=dict)
     idle: list[Any] = field(default_factory=list)
     running: dict[Any, tuple[Any, Any, int]] = field(default_factory=dict)
+    since: dict[Any, float] = field(default_factory=dict)  # ref -> when its task was sent
 
 
 def _forwarded_env() -> dict[str, str]:
@@ -214,8 +226,10 @@ class RayExecutor:
         while pool.pending or pool.running:
             while pool.idle and pool.pending:
                 actor, (task, deaths) = pool.idle.pop(), pool.pending.popleft()
-                pool.running[actor.run.remote(fn, task)] = (actor, task, deaths)
+                ref = actor.run.remote(fn, task)
+                pool.running[ref], pool.since[ref] = (actor, task, deaths), time.monotonic()
             self.running = len(pool.running)
+            yield from self._overdue(pool)
             ready, _ = ray.wait([*pool.running, *pool.starting], num_returns=1, timeout=5.0)
             if not ready:
                 if not pool.running and time.monotonic() - last_progress > START_TIMEOUT:
@@ -230,6 +244,19 @@ class RayExecutor:
             self.running = len(pool.running)
             if out is not None:
                 yield out
+
+    def _overdue(self, pool: _Pool) -> Iterator[tuple[Any, Any, BaseException | None]]:
+        """Tasks past `options.task_seconds`: their actor is killed (its zygote and students
+        die with it) and replaced; the task is yielded with `TaskTimeout`, not retried."""
+        limit = self.options.task_seconds
+        if not limit:
+            return
+        for ref in [r for r, t in pool.since.items() if time.monotonic() - t > limit]:
+            pool.since.pop(ref)
+            if ref in pool.running:
+                actor, task, _ = pool.running.pop(ref)
+                self._replace(actor, pool)
+                yield task, None, TaskTimeout(limit)
 
     def _warmed(self, pool: _Pool, ref: Any) -> None:
         """An actor finished starting (idle now), or died doing so (start another, bounded)."""
@@ -254,6 +281,7 @@ class RayExecutor:
     def _finished(self, pool: _Pool, ref: Any) -> tuple[Any, Any, BaseException | None] | None:
         """A task's outcome to yield, or None when its actor died and it was queued again."""
         actor, task, deaths = pool.running.pop(ref)
+        pool.since.pop(ref, None)
         try:
             result = ray.get(ref)
         except _LOST as exc:  # the actor or its node died: replace it, retry the task
