@@ -20,6 +20,7 @@ from autograder.checks.base import (
     failed,
     finite,
     passed,
+    require_substance,
     skipped,
     substance_required,
 )
@@ -138,7 +139,8 @@ def _preview(model: Any, n: int = 7) -> np.ndarray | None:
 
 # identity at inference and the 0..255 range hold for an empty Sequential: they count only next
 # to the layer kinds or the randomness in training (base.substance_required)
-# augment_factors too: an empty Sequential has no factor too large
+# augment_factors too: an empty Sequential has no factor too large. A model that cannot be
+# called (an error, past the grader's time or memory budget) earns nothing for its layer list.
 @substance_required("augment_returns", "augment_inference", "augment_range", "augment_factors")
 def check_augmentation(make_augmentation: Callable | None, *,
                        required: tuple[str, ...] | list[str] = ("flip", "rotation", "zoom"),
@@ -173,8 +175,8 @@ def check_augmentation(make_augmentation: Callable | None, *,
     for training in (False, True, True, True):
         out, bad = call_student(model, func, "augment_inference", lang, x.copy(),
                                 training=training)
-        if bad is not None:
-            return [*results, bad, *skipped(names[3:], bad)]
+        if bad is not None:  # an augmentation that cannot run: its layer list earns nothing
+            return require_substance([*results, bad, *skipped(names[3:], bad)], names, lang)
         outs.append(np.asarray(to_numpy(out)))
     inf, train = outs[0], outs[1:]
     shapes_ok = all(o.shape == x.shape for o in outs)

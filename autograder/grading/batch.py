@@ -272,6 +272,8 @@ def clear_caches() -> None:
     modelbound.clear_cache()
     memo.clear()
     host._SAVED.clear()
+
+
 def grade_isolated(student: str, path: PathLike, assignment: Assignment | str,
                    **options: Any) -> SubmissionResult:
     """Grade one notebook as a batch of one (a limited evaluator process, the same limits),
@@ -292,6 +294,13 @@ def grade_isolated(student: str, path: PathLike, assignment: Assignment | str,
     finally:
         executor.close()
     raise RuntimeError("the evaluator returned no result")
+
+
+def grade_notebook_isolated(path: PathLike, assignment: Assignment | str, *,
+                            student_id: str | None = None, **options: Any) -> SubmissionResult:
+    """`pipeline.grade_notebook`'s signature, graded by `grade_isolated` (nbgrader's
+    TrustedExecute: the checks never run in the nbgrader process that writes the gradebook)."""
+    return grade_isolated(student_id or Path(path).stem, path, assignment, **options)
 
 
 def make_executor(jobs: int, backend: str, options: ExecutorOptions | None = None) -> Any:

@@ -4,8 +4,8 @@
   after nbgrader's ClearSolutions (block markers and hidden tests stay nbgrader's business).
 - `TrustedExecute` (autograde, replaces nbgrader's Execute): student code never runs in a Jupyter
   kernel of the nbgrader user. The notebook (without the generated hidden-test cells) is run
-  ONCE, in the sandbox, by `autograder.grading.pipeline.grade_notebook` (the same path as
-  `autograder grade`), and every code cell's outputs are filled from that run: an error output
+  ONCE, in the sandbox, by `autograder.grading.batch.grade_notebook_isolated` (the same path
+  as `autograder grade`: checks in a limited evaluator process), and every code cell's outputs are filled from that run: an error output
   for cells that raised or were not executed, the verdict for each generated hidden-test cell
   (stdout summary when passed, `execute_result` with the points for partial credit, an error
   when failed). Instructor-written grade cells pass only if the sandboxed run executed them
@@ -77,7 +77,7 @@ class TrustedExecute(NbGraderPreprocessor):
                            ).tag(config=True)
     gpu = Bool(False, help="Run GPU tests in the sandboxed run.").tag(config=True)
     lang = Unicode("", help="Message language (default: the assignment's).").tag(config=True)
-    grader = Unicode("autograder.grading.pipeline:grade_notebook",
+    grader = Unicode("autograder.grading.batch:grade_notebook_isolated",
                      help="module:function computing the trusted verdict").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):

@@ -74,14 +74,14 @@ def test_check_clock_interrupts_a_model_and_fails_the_rest_of_the_test():
     from autograder.sandbox import modelbound
 
     slow = _model(SLOW)
-    x = np.zeros((16, 32, 32, 3), "float32")
+    x = np.zeros((64, 32, 32, 3), "float32")  # ~1 s per call on an idle 2-core CPU
     slow(x[:1])  # outside a test: no limit
     t0 = time.monotonic()
-    with modelbound.check_clock(0.3):
+    with modelbound.check_clock(0.2):
         with pytest.raises(StudentCodeError) as info:
             slow(x)
-        assert time.monotonic() - t0 < 0.3 + 2.5  # stopped between layers, not at the end
-        assert info.value.kind == "over_budget" and "0.3 s" in info.value.detail
+        assert time.monotonic() - t0 < 0.2 + 2.5  # stopped between layers, not at the end
+        assert info.value.kind == "over_budget" and "0.2 s" in info.value.detail
         t1 = time.monotonic()
         with pytest.raises(StudentCodeError):
             slow(x[:1])  # the test's model time is spent: fails at once
@@ -135,12 +135,14 @@ def _grade(tmp: Path, batch: list[tuple[str, str]], **options):
 def test_slow_model_fails_its_check_and_the_batch_goes_on(tmp_path):
     batch = [("slow", _notebook(tmp_path / "slow.ipynb", SLOW)),
              ("zz_honest", str(T.write(tmp_path / "honest.ipynb", HONEST_MODEL)))]
-    got, left = _grade(tmp_path, batch, timeout=60, call_timeout=30, check_timeout=1.0)
+    # the check's calls take ~1 s of SLOW on an idle CPU (more under load), the honest model's
+    # well under 0.1 s: 0.5 s separates them on any load
+    got, left = _grade(tmp_path, batch, timeout=60, call_timeout=30, check_timeout=0.5)
     augment = got["slow"].outcomes["augment"]
     called = {c.name: c for c in augment.results}
     assert BUDGET_TEXT in called["augment_inference"].message, augment.results
-    assert "more than 1 s of model calls" in called["augment_inference"].message
-    assert augment.score < 2.0
+    assert "more than 0.5 s of model calls" in called["augment_inference"].message
+    assert augment.score == 0.0  # the untouched template's score: the layer list alone is form
     assert got["slow"].outcomes["scale"].score == 1.0  # its other test still ran and scored
     assert got["zz_honest"].score == 3.0
     assert not left, left
@@ -162,7 +164,7 @@ def test_big_model_fails_its_check_on_the_evaluators_memory(tmp_path, monkeypatc
         called = {c.name: c for c in big.outcomes["augment"].results}
         assert BUDGET_TEXT in called["augment_inference"].message, big.outcomes
         assert "memory limit" in called["augment_inference"].message
-        assert big.outcomes["augment"].score < 2.0
+        assert big.outcomes["augment"].score == 0.0
         assert big.outcomes["scale"].score == 1.0
     assert got["zz_honest"].score == 3.0
     assert not left, left
