@@ -12,7 +12,8 @@ c.ClearSolutions.text_stub = "ESCRIBE TU RESPUESTA AQU\u00cd"
 c.ClearSolutions.code_stub = {"python": "# TU C\u00d3DIGO AQU\u00cd\nraise NotImplementedError()"}
 
 # Autograde: stock preprocessors with Execute replaced by TrustedExecute: no Jupyter kernel runs
-# student code; the notebook runs once in the sandbox (autograder.grading.pipeline.grade_notebook)
+# student code; the notebook runs once in the sandbox, its checks in a limited evaluator process
+# (autograder.grading.batch.grade_notebook_isolated)
 # and every cell's outputs, hidden-test verdicts included, are filled from that run.
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
 
