@@ -66,31 +66,28 @@ def raised(check: str, func: str, lang: str, exc: BaseException) -> CheckResult:
     )
 
 
+# StudentCodeError kind -> (common catalog key, the message field that gets `exc.detail`)
+_ERROR_MESSAGES: dict[str, tuple[str, str | None]] = {
+    "crashed": ("crashed", None),
+    "bad_return": ("unsupported_return", "detail"),
+    "deadline": ("deadline", "seconds"),
+    "over_budget": ("over_budget", "detail"),
+    "timeout": ("timeout", "seconds"),
+}
+
+
 def from_student_error(check: str, exc: StudentCodeError, lang: str) -> CheckResult:
     if exc.kind in ("not_implemented", "missing"):
         key = "not_implemented" if exc.kind == "not_implemented" else "missing_function"
         found = {"missing_function": exc.func} if exc.kind == "missing" else {}
         return CheckResult.fail(check, msg("common", key, lang, func=exc.func),
                                 status="not_implemented", key=f"common:{key}", **found)
-    if exc.kind == "crashed":
-        return CheckResult.fail(check, msg("common", "crashed", lang, func=exc.func),
-                                status="error", key="common:crashed")
-    if exc.kind == "bad_return":
-        return CheckResult.fail(check, msg("common", "unsupported_return", lang, func=exc.func,
-                                           detail=exc.detail[:300]), status="error",
-                                key="common:unsupported_return")
-    if exc.kind == "deadline":
-        return CheckResult.fail(check, msg("common", "deadline", lang, func=exc.func,
-                                           seconds=exc.detail), status="error",
-                                key="common:deadline")
-    if exc.kind == "over_budget":
-        return CheckResult.fail(check, msg("common", "over_budget", lang, func=exc.func,
-                                           detail=exc.detail[:300]), status="error",
-                                key="common:over_budget")
-    if exc.kind == "timeout":
-        return CheckResult.fail(check, msg("common", "timeout", lang, func=exc.func,
-                                           seconds=exc.detail), status="error",
-                                key="common:timeout")
+    if exc.kind in _ERROR_MESSAGES:
+        key, field = _ERROR_MESSAGES[exc.kind]
+        values = {} if field is None else {
+            field: exc.detail[:300] if field == "detail" else exc.detail}
+        return CheckResult.fail(check, msg("common", key, lang, func=exc.func, **values),
+                                status="error", key=f"common:{key}")
     return CheckResult.fail(
         check, msg("common", "raised", lang, func=exc.func, exc_type=exc.exc_type or exc.kind,
                    exc=exc.detail[:300]), status="error", key="common:raised",

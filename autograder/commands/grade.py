@@ -156,18 +156,11 @@ def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
     opts: dict[str, Any] = {"profile": args.profile, "gpu": args.gpu, "run_all": args.run_all}
     if args.profile_checks:
         opts["profile_checks"] = True
-    if args.timeout is not None:
-        opts["timeout"] = args.timeout
-    if args.memory is not None:
-        opts["memory_mb"] = args.memory
-    if args.call_timeout is not None:
-        opts["call_timeout"] = args.call_timeout
-    if args.deadline is not None:
-        opts["deadline"] = args.deadline
-    if args.check_timeout is not None:
-        opts["check_timeout"] = args.check_timeout
-    if args.probe_seed is not None:
-        opts["probe_seed"] = args.probe_seed
+    for attr, option in (("timeout", "timeout"), ("memory", "memory_mb"),
+                         ("call_timeout", "call_timeout"), ("deadline", "deadline"),
+                         ("check_timeout", "check_timeout"), ("probe_seed", "probe_seed")):
+        if getattr(args, attr) is not None:  # unset: GradingOptions' default
+            opts[option] = getattr(args, attr)
     if args.lang:
         opts["lang"] = args.lang
     return opts
