@@ -5,7 +5,8 @@
 - `TrustedExecute` (autograde, replaces nbgrader's Execute): student code never runs in a Jupyter
   kernel of the nbgrader user. The notebook (without the generated hidden-test cells) is run
   ONCE, in the sandbox, by `autograder.grading.batch.grade_notebook_isolated` (the same path
-  as `autograder grade`: checks in a limited evaluator process), and every code cell's outputs are filled from that run: an error output
+  as `autograder grade`: checks in a limited evaluator process, kept warm for the next notebook:
+  `warm_evaluators`), and every code cell's outputs are filled from that run: an error output
   for cells that raised or were not executed, the verdict for each generated hidden-test cell
   (stdout summary when passed, `execute_result` with the points for partial credit, an error
   when failed). Instructor-written grade cells pass only if the sandboxed run executed them
@@ -79,6 +80,8 @@ class TrustedExecute(NbGraderPreprocessor):
     lang = Unicode("", help="Message language (default: the assignment's).").tag(config=True)
     grader = Unicode("autograder.grading.batch:grade_notebook_isolated",
                      help="module:function computing the trusted verdict").tag(config=True)
+    warm_evaluators = Integer(1, help="Idle evaluator processes kept between the notebooks of "
+                              "one autograde run (0: a fresh one per notebook).").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None):
         for cell in nb.cells:
@@ -147,8 +150,11 @@ class TrustedExecute(NbGraderPreprocessor):
     def _trusted_result(self, nb: NotebookNode, name: str, student: str) -> Any:
         import importlib
 
+        from autograder.grading.executors.local import keep_warm
+
         module, _, func = self.grader.partition(":")
         grade_notebook = getattr(importlib.import_module(module), func)  # missing: fail closed
+        keep_warm(self.warm_evaluators)
 
         clean = copy.deepcopy(nb)
         clean.cells = [c for c in clean.cells if grade_call(c) is None]

@@ -64,12 +64,20 @@ def write(path: Path, *cells: str | tuple[str, list[str]], params: bool = True) 
 
 
 def stray_processes() -> list[psutil.Process]:
-    """Processes under this test process that are not sandbox infrastructure (zygotes)."""
+    """Processes under this test process that are not sandbox infrastructure (zygotes) nor an
+    evaluator parked by an earlier test with what runs under it (`executors.local.keep_warm`;
+    tests/security parks none, so what is left under an evaluator is counted there)."""
+    from autograder.grading.executors.local import PARKED
     from autograder.sandbox import zygote
 
     keep: set[int] = set()
     for z in zygote._ZYGOTES.values():  # noqa: SLF001 - test introspection
         keep |= z.protected
+    for pid in PARKED.pids():
+        try:
+            keep |= {pid, *(c.pid for c in psutil.Process(pid).children(recursive=True))}
+        except psutil.Error:
+            continue
     out = []
     for p in psutil.Process().children(recursive=True):
         try:

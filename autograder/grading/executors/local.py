@@ -9,12 +9,22 @@
   which the owner kills the worker with everything under it and yields `TaskTimeout`. A worker
   that dies is replaced and its task retried once (`WorkerLost` after `MAX_DEATHS`).
 - `SerialExecutor`: tasks in the calling process, no limits (the kit's own tests).
+
+Warm evaluators between pools (`keep_warm(N)` or `AUTOGRADER_WARM_EVALUATORS=N`, default 0): a process that grades
+many times (nbgrader's autograde calls `grade_isolated` once per notebook; the kit's own test
+session) keeps up to N idle evaluators when a pool closes and hands them to the next pool made
+with the same setup, memory limit, working directory and environment, instead of starting a
+fresh one (TF import + zygote: ~8 s each). A parked evaluator is in the state it has between two
+tasks of one batch (its student processes are gone, its zygote waits): the trust is the same as
+within a batch. The probe seed and every per-submission option travel with each task.
 """
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import multiprocessing.connection as mpc
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -25,6 +35,8 @@ from autograder.grading.executors import MAX_DEATHS, TaskTimeout, WorkerLost
 
 START_TIMEOUT = 300.0  # a worker's warm-up (import TF, start the zygote)
 POLL_S = 1.0
+WARM_ENV = "AUTOGRADER_WARM_EVALUATORS"
+_VOLATILE_ENV = ("PYTEST_CURRENT_TEST",)  # changes per test, means nothing to an evaluator
 
 
 class SerialExecutor:
@@ -116,6 +128,96 @@ def kill_tree(pid: int) -> None:
         pass
 
 
+_KEEP_WARM: list[int | None] = [None]
+
+
+def keep_warm(n: int | None) -> None:
+    """Keep up to `n` idle evaluators between the pools of this process (None: `WARM_ENV`
+    decides; 0: none, and the parked ones are stopped)."""
+    _KEEP_WARM[0] = None if n is None else max(0, int(n))
+    if n is not None and warm_limit() == 0:
+        PARKED.release()
+
+
+def warm_limit() -> int:
+    """How many idle evaluators this process keeps between pools (`keep_warm`, else
+    `WARM_ENV`; 0: none)."""
+    if _KEEP_WARM[0] is not None:
+        return _KEEP_WARM[0]
+    try:
+        return max(0, int(os.environ.get(WARM_ENV, "0") or 0))
+    except ValueError:
+        return 0
+
+
+def _setup_key(setup: Callable[[], None] | None) -> tuple[Any, ...]:
+    """What `setup` does, comparable across pools (a `functools.partial` compares by identity)."""
+    func = getattr(setup, "func", setup)
+    return (getattr(func, "__module__", None), getattr(func, "__qualname__", repr(func)),
+            getattr(setup, "args", ()), tuple(sorted(getattr(setup, "keywords", {}).items())))
+
+
+class _Parking:
+    """Idle evaluators kept between pools of this process, oldest first, under a key that says
+    what they were started with (see the module doc)."""
+
+    def __init__(self) -> None:
+        self._idle: list[tuple[tuple[Any, ...], _Worker]] = []
+        self._owner = os.getpid()
+
+    def take(self, key: tuple[Any, ...]) -> _Worker | None:
+        """A parked evaluator started under `key` that is alive and quiet, or None."""
+        self._forget_if_forked()
+        for i, (k, w) in enumerate(self._idle):
+            if k == key:
+                del self._idle[i]
+                if w.proc.is_alive() and not w.conn.poll():
+                    return w
+                _stop(w)
+        return None
+
+    def put(self, key: tuple[Any, ...], w: _Worker, limit: int) -> bool:
+        """Park idle evaluator `w` (True), dropping the oldest past `limit`; False: not kept."""
+        self._forget_if_forked()
+        if limit <= 0 or not w.ready or w.task is not None or not w.proc.is_alive():
+            return False
+        self._idle.append((key, w))
+        while len(self._idle) > limit:
+            _stop(self._idle.pop(0)[1])
+        return True
+
+    def pids(self) -> set[int]:
+        """The parked evaluators' process ids (not their children)."""
+        return {w.proc.pid for _, w in self._idle if w.proc.pid}
+
+    def release(self) -> None:
+        """Stop every parked evaluator (at exit, or when a caller wants none left)."""
+        self._forget_if_forked()
+        while self._idle:
+            _stop(self._idle.pop()[1])
+
+    def _forget_if_forked(self) -> None:
+        if os.getpid() != self._owner:  # a forked child does not own its parent's evaluators
+            self._idle, self._owner = [], os.getpid()
+
+
+def _stop(w: _Worker) -> None:
+    """Ask evaluator `w` to leave, then kill whatever is left under it."""
+    try:
+        w.conn.send(None)
+    except OSError:
+        pass
+    w.proc.join(5)
+    if w.proc.pid:
+        kill_tree(w.proc.pid)
+    w.proc.join(5)
+    w.conn.close()
+
+
+PARKED = _Parking()
+atexit.register(PARKED.release)
+
+
 class LimitedPool:
     """`jobs` limited evaluator processes (see the module doc)."""
 
@@ -129,7 +231,16 @@ class LimitedPool:
         self._workers: list[_Worker] = []
         self._failed_starts = 0
 
+    def _key(self) -> tuple[Any, ...]:
+        env = tuple(sorted((k, v) for k, v in os.environ.items() if k not in _VOLATILE_ENV))
+        return (_setup_key(self.setup), self.memory_mb, os.getcwd(), env)
+
     def _start(self) -> _Worker:
+        parked = PARKED.take(self._key())
+        if parked is not None:
+            parked.task, parked.tries = None, 0
+            self._workers.append(parked)
+            return parked
         here, there = self._ctx.Pipe()
         proc = self._ctx.Process(target=_serve, args=(there, self.setup, self.memory_mb),
                                  daemon=True, name="autograder-evaluator")
@@ -207,6 +318,11 @@ class LimitedPool:
             pending.append((task, tries + 1))
 
     def close(self) -> None:
+        """Park idle evaluators (up to `WARM_ENV`), stop the others."""
+        limit, key = warm_limit(), self._key()
+        for w in list(self._workers):
+            if PARKED.put(key, w, limit):
+                self._workers.remove(w)
         for w in list(self._workers):
             try:
                 w.conn.send(None)
