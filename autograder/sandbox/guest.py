@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import builtins
 import ctypes
+import functools
 import json
 import keyword
 import os
@@ -309,28 +310,34 @@ def _call_cell(name: str, fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     if not name.isidentifier() or keyword.iskeyword(name) or name in ("args", "kwargs"):
         name = "function"
     text = f"{name}(*args, **kwargs)\n"
-    code = _constant_names(compile(text, f"<cell {index}>", "eval"),
-                           {name: fn, "args": args, "kwargs": kwargs})
+    template, order = _call_template(text)
+    values = {name: fn, "args": args, "kwargs": kwargs}
+    code = template.replace(co_filename=f"<cell {index}>",
+                            co_consts=tuple(values[n] for n in order))
     return {"cell_type": "code", "metadata": {}, "source": text, "code": code}
 
 
-def _constant_names(code: types.CodeType, values: dict[str, Any]) -> types.CodeType:
-    """`code` with each LOAD_NAME of a key of `values` turned into a LOAD_CONST of its value."""
+@functools.lru_cache(maxsize=256)
+def _call_template(text: str) -> tuple[types.CodeType, tuple[str, ...]]:
+    """`text` compiled with each LOAD_NAME turned into a LOAD_CONST of the same index (the
+    constants still to fill, in the order of the names returned)."""
     import dis
 
-    if code.co_consts or set(code.co_names) != set(values):
-        raise RuntimeError(f"unexpected call bytecode on Python {sys.version.split()[0]}")
+    code = compile(text, "<cell>", "eval")
+    unexpected = RuntimeError(f"unexpected call bytecode on Python {sys.version.split()[0]}")
+    if code.co_consts or len(code.co_names) != 3:
+        raise unexpected
     raw = bytearray(code.co_code)
     load_name, load_const = dis.opmap["LOAD_NAME"], dis.opmap["LOAD_CONST"]
     for ins in dis.get_instructions(code):
         if ins.opcode == load_name:
-            if raw[ins.offset] != load_name or ins.arg is None or ins.arg >= len(code.co_names):
-                raise RuntimeError(f"unexpected call bytecode on Python {sys.version.split()[0]}")
+            if raw[ins.offset] != load_name or ins.arg is None or ins.arg >= 3:
+                raise unexpected
             raw[ins.offset] = load_const
         elif ins.opname in ("LOAD_GLOBAL", "STORE_NAME", "DELETE_NAME", "IMPORT_NAME"):
-            raise RuntimeError(f"unexpected call bytecode on Python {sys.version.split()[0]}")
-    return code.replace(co_code=bytes(raw), co_names=(),
-                        co_consts=tuple(values[n] for n in code.co_names))
+            raise unexpected
+    return (code.replace(co_code=bytes(raw), co_names=(), co_consts=(None, None, None)),
+            code.co_names)
 
 
 def _callback(sock: socket.socket, spec: dict[str, Any]):
