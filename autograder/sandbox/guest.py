@@ -190,7 +190,10 @@ def serve(sock: socket.socket, ns: dict[str, Any], workdir: str) -> None:
             path = os.path.join(workdir, f".ag_arg_{len(models)}.keras")
             with open(path, "wb") as fh:
                 fh.write(data or b"")
-            models[key] = keras.saving.load_model(path, safe_mode=True, compile=True)
+            try:
+                models[key] = keras.saving.load_model(path, safe_mode=True, compile=True)
+            finally:  # read whole: the student's folder looks as during the notebook's run
+                os.unlink(path)
         return models[key]
 
     while True:

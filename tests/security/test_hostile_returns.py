@@ -350,3 +350,24 @@ def test_stack_cheater_scores_as_the_template(tmp_path):
     assert cheater.outcomes["add"].score == 0.0, cheater.outcomes["add"].message
     empty = grade_notebook(T.write(tmp_path / "empty.ipynb", T.EMPTY), str(T.TOY), **OPTIONS)
     assert cheater.score == empty.score == 0.0
+
+
+def test_model_argument_leaves_no_file_in_the_students_folder():
+    """A checker's model crosses as a `.keras` file the guest reads and removes at once: the
+    student's working folder lists what it listed during the notebook's run."""
+    import keras
+
+    from autograder.sandbox.host import StudentProcess
+    from autograder.sandbox.zygote import get_zygote
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import os\ndef ls(model=None):\n    return sorted(os.listdir('.'))\nfrom_cell = ls()\n")]
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    proc = StudentProcess(get_zygote(), timeout=60, call_timeout=30)
+    try:
+        proc.run_notebook(nbformat.writes(nb))
+        assert proc.call("ls", (model,), {}) == proc.get("from_cell")
+        assert proc.call("ls", (model,), {}) == proc.get("from_cell")  # the cached model too
+    finally:
+        proc.close()
