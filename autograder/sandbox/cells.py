@@ -1,7 +1,9 @@
 """The one cell loop: execute a notebook's code cells into a namespace, report what happened.
 
-Used inside the sandbox by `guest` (the student process) and in the trusted process by
-`autograder.grading.inprocess` (reference notebooks), so both produce the same `RunReport`.
+Used inside the sandbox by `guest` (the student process: the notebook, then every graded call
+as a one-cell run, so a student function called by the grader sees the frames a call from a
+notebook cell sees) and in the trusted process by `autograder.grading.runners` (reference
+notebooks), so both produce the same `RunReport`.
 IPython magics and ``!`` lines become no-ops, cells tagged ``skip-when-grading`` are skipped
 unless ``run_all``, a failing cell is recorded and execution continues, and a SIGALRM soft
 timeout bounds the whole run. Standard library only at import time (imported in the sandbox).
@@ -15,6 +17,7 @@ import signal
 import sys
 import time
 import traceback
+import types
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -44,6 +47,11 @@ class RunReport:
     timed_out: bool = False
     setup_error: str | None = None
     state: str = "alive"
+
+    def __post_init__(self) -> None:
+        # a graded call's outcome (`run_cells(..., call=True)`): not fields, never on the wire
+        self.value: Any = None
+        self.error: BaseException | None = None
 
     def to_wire(self) -> dict[str, Any]:
         return asdict(self)
@@ -99,25 +107,31 @@ def _display(*objs: Any, **kwargs: Any) -> None:
 
 
 def run_cells(notebook: str | dict[str, Any], ns: dict[str, Any], *, run_all: bool = False,
-              timeout: float = 60.0) -> RunReport:
+              timeout: float = 60.0, first: int = 0, call: bool = False) -> RunReport:
     """Execute the code cells of `notebook` (JSON text or dict) into `ns` within `timeout`
-    seconds. The caller enters the profile's data mode (`autograder.data.modes`) around it."""
+    seconds; cell i is named `<cell first+i>`. The caller enters the profile's data mode
+    (`autograder.data.modes`) around it. A cell may carry its own `code` (a code object named
+    like the cell); with `call` (a graded call: one such cell) `ns` is left as it is and the
+    report keeps the cell's value and exception (`value`, `error`)."""
     nb = json.loads(notebook) if isinstance(notebook, str) else notebook
-    shell = _Shell(ns)
-    ns.update({"get_ipython": lambda: shell, "display": _display})
+    if not call:
+        shell = _Shell(ns)
+        ns.update({"get_ipython": lambda: shell, "display": _display})
     report = RunReport()
     previous = signal.signal(signal.SIGALRM, on_alarm)
     try:
-        _run(nb, ns, report, run_all, time.monotonic() + float(timeout), float(timeout))
+        _run(nb, ns, report, run_all, time.monotonic() + float(timeout), float(timeout), first)
     finally:
         signal.signal(signal.SIGALRM, previous)
+    if not call:
+        report.value = report.error = None  # no cell's objects outlive the run through it
     return report
 
 
 def _run(nb: dict[str, Any], ns: dict[str, Any], report: RunReport, run_all: bool,
-         deadline: float, budget: float) -> None:
+         deadline: float, budget: float, first: int) -> None:
     transform = _transformer()
-    for index, cell in enumerate(nb.get("cells", [])):
+    for index, cell in enumerate(nb.get("cells", []), first):
         if cell.get("cell_type") != "code":
             continue
         tags = cell.get("metadata", {}).get("tags", []) or []
@@ -132,28 +146,29 @@ def _run(nb: dict[str, Any], ns: dict[str, Any], report: RunReport, run_all: boo
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
         try:
-            text = transform(source)
+            code = cell.get("code")
+            text = source if isinstance(code, types.CodeType) else transform(source)
             name = f"<cell {index}>"
             # register the source so inspect/AutoGraph can read it (like IPython does)
             linecache.cache[name] = (len(text), None, text.splitlines(True), name)
-            code = compile(text, name, "exec")
+            if not isinstance(code, types.CodeType):
+                code = compile(text, name, "exec")
             signal.setitimer(signal.ITIMER_REAL, left)
             try:
-                exec(code, ns)  # noqa: S102 - the whole point: run the student's cell
+                report.value = eval(code, ns)  # noqa: S307 - the whole point: run the cell
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
             report.executed.append(index)
-        except SoftTimeout:
-            report.timed_out = True
+        except SoftTimeout as exc:
+            report.timed_out, report.error = True, exc
             report.cell_errors.append(CellError(index, "Timeout",
                                                 f"cell exceeded the {budget:.0f} s budget"))
         except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt included
+            report.error = exc
             report.cell_errors.append(CellError(index, type(exc).__name__, short_message(exc),
                                                 _cell_line(exc, index)))
         finally:
             flush_output()
-
-
 
 
 def _transformer():

@@ -6,12 +6,15 @@ but runs no TF op, then forks on request; each child (one submission):
 
 1. becomes a session leader, applies rlimits, optionally unshares the network, moves into a
    private working directory, sends its stdout/stderr to a pipe the grader drains;
-2. receives the notebook, enters the profile's data mode, executes the code cells in one
-   namespace (IPython magics and ``!`` lines become no-ops, ``skip-when-grading`` cells are
-   skipped unless ``run_all``; a failing cell is recorded and execution continues);
-3. serves ``call`` / ``has`` / ``get`` requests until the grader kills it.
+2. serves requests until the grader kills it: first ``run`` (the notebook: enter the
+   profile's data mode, execute the code cells in one namespace; IPython magics and ``!`` lines
+   become no-ops, ``skip-when-grading`` cells are skipped unless ``run_all``; a failing cell is
+   recorded and execution continues), then ``call`` / ``has`` / ``get``.
 
-Step 2 is `autograder.sandbox.cells.run_cells`, the same cell loop the in-process runner uses.
+A ``run`` and a ``call`` go through the same lines: `serve` -> `autograder.sandbox.cells.run_cells`
+(the cell loop the in-process runner uses too) -> `_run`; a call is a one-cell run whose cell
+(`<cell N>`, N past the notebook's cells, one per call) calls the student function. So every
+frame above the calling cell is the same, frame by frame, as for a call from a notebook cell.
 
 This module imports only the standard library and the few `autograder` modules bound into the
 sandbox (`isolation.GUEST_MODULES`); it never sees hidden tests or other submissions.
@@ -21,6 +24,9 @@ from __future__ import annotations
 
 import builtins
 import ctypes
+import functools
+import json
+import keyword
 import os
 import pickle
 import resource
@@ -145,8 +151,6 @@ def _limits(opts: dict[str, Any]) -> None:
 
 def student_process(sock: socket.socket, out_w: int, opts: dict[str, Any]) -> None:
     """Body of one student process (never returns normally)."""
-    from autograder.sandbox import wire
-
     os.setsid()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGALRM, on_alarm)
@@ -166,31 +170,18 @@ def student_process(sock: socket.socket, out_w: int, opts: dict[str, Any]) -> No
     os.dup2(out_w, 2)
     os.close(out_w)
     _limits(opts)
-    header, blobs = wire.recv_msg(sock)
-    job = pickle.loads(blobs["job"])
-    nb_path = os.path.join(workdir, job.get("filename", "submission.ipynb"))
-    with open(nb_path, "w", encoding="utf-8") as fh:
-        fh.write(job["notebook"])
     main = types.ModuleType("__main__")  # like a kernel: cells run in a fresh __main__
     main.__dict__["__builtins__"] = builtins
     sys.modules["__main__"] = main
-    ns: dict[str, Any] = main.__dict__
-    from autograder.data.modes import open_data_mode
-
-    data_mode, setup_error = open_data_mode(job.get("values"))  # open for the process's life
-    report = run_cells(job["notebook"], ns, run_all=job.get("run_all", False),
-                       timeout=float(job.get("timeout", 60)))
-    report.setup_error = setup_error
-    wire.send_msg(sock, dict(report.to_wire(), op="ran"))
-    serve(sock, ns, workdir)
-    data_mode.close()
+    serve(sock, main.__dict__, workdir)
 
 
 def serve(sock: socket.socket, ns: dict[str, Any], workdir: str) -> None:
-    """Answer the grader's requests until it closes the connection."""
+    """Answer the grader's requests (``run`` first) until it closes the connection."""
     from autograder.sandbox import wire
 
     models: dict[str, Any] = {}
+    state: dict[str, Any] = {"next_cell": 0, "data_mode": None}
 
     def load_model(key: str, data: bytes | None) -> Any:
         if key not in models:
@@ -199,7 +190,10 @@ def serve(sock: socket.socket, ns: dict[str, Any], workdir: str) -> None:
             path = os.path.join(workdir, f".ag_arg_{len(models)}.keras")
             with open(path, "wb") as fh:
                 fh.write(data or b"")
-            models[key] = keras.saving.load_model(path, safe_mode=True, compile=True)
+            try:
+                models[key] = keras.saving.load_model(path, safe_mode=True, compile=True)
+            finally:  # read whole: the student's folder looks as during the notebook's run
+                os.unlink(path)
         return models[key]
 
     while True:
@@ -211,104 +205,142 @@ def serve(sock: socket.socket, ns: dict[str, Any], workdir: str) -> None:
         name = str(header.get("func", ""))
         if op == "has":
             wire.send_msg(sock, {"ok": True, "has": callable(ns.get(name))})
-        elif op in ("call", "get"):
-            _answer(sock, op, name, ns, blobs, header, load_model, workdir)
+        elif op == "get":
+            _reply(sock, ns.get(name), float(header.get("timeout", 60)))
+        elif op in ("run", "call"):
+            try:
+                job = _job(sock, op, name, header, blobs, ns, workdir, state, load_model)
+                if job is not None:  # the one line both a notebook and a graded call run from
+                    report = run_cells(job["notebook"], ns, run_all=job["run_all"],
+                                       timeout=job["timeout"], first=job["first"],
+                                       call=op == "call")
+                    _answer(sock, op, report, job["timeout"], state)
+            except BaseException as exc:  # noqa: BLE001 - student code may raise anything
+                if op == "run":
+                    raise
+                _failed(sock, exc, float(header.get("timeout", 60)))
         else:
             os._exit(0)
 
 
-def _answer(sock, op, name, ns, blobs, header, load_model, workdir) -> None:
+def _job(sock, op, name, header, blobs, ns, workdir, state, load_model) -> dict[str, Any] | None:
+    """What `run_cells` runs for a request: the notebook, or one cell calling `name` (None when
+    the reply is already sent: no such function)."""
     from autograder.sandbox import wire
 
-    timeout = float(header.get("timeout", 60))
+    if op == "run":
+        job = pickle.loads(blobs["job"])
+        with open(os.path.join(workdir, job.get("filename", "submission.ipynb")), "w",
+                  encoding="utf-8") as fh:
+            fh.write(job["notebook"])
+        from autograder.data.modes import open_data_mode
+
+        state["data_mode"], state["setup_error"] = open_data_mode(job.get("values"))  # kept open
+        nb = json.loads(job["notebook"])
+        cells = nb.get("cells") if isinstance(nb, dict) else None
+        state["next_cell"] = len(cells) if isinstance(cells, list) else 0
+        return {"notebook": nb, "run_all": job.get("run_all", False),
+                "timeout": float(job.get("timeout", 60)), "first": 0}
+    fn = ns.get(name)
+    if not callable(fn):
+        wire.send_msg(sock, {"ok": False, "kind": "missing", "detail": name})
+        return None
+    args, kwargs = pickle.loads(blobs["args"])
+    make_cb = lambda spec: _callback(sock, spec)  # noqa: E731
+    args = wire.decode_args(args, load_model, make_cb)
+    kwargs = wire.decode_args(kwargs, load_model, make_cb)
+    index = state["next_cell"]
+    state["next_cell"] += 1
+    return {"notebook": {"cells": [_call_cell(name, fn, tuple(args), dict(kwargs), index)]},
+            "run_all": False, "timeout": float(header.get("timeout", 60)), "first": index}
+
+
+def _answer(sock, op, report, timeout: float, state: dict[str, Any]) -> None:
+    """Reply to a ``run`` with its report, to a ``call`` with its value or failure."""
+    from autograder.sandbox import wire
+
+    if op == "run":
+        report.setup_error = state.get("setup_error")
+        wire.send_msg(sock, dict(report.to_wire(), op="ran"))
+    elif report.error is not None:
+        _failed(sock, report.error, timeout)
+    elif report.timed_out:  # not run: no time left
+        _failed(sock, SoftTimeout(), timeout)
+    else:
+        _reply(sock, report.value, timeout)
+
+
+def _reply(sock, value: Any, timeout: float) -> None:
+    """Send `value` (encoded under the call's time limit) or the failure encoding it raised."""
+    from autograder.sandbox import wire
+
     try:
-        if op == "get":
-            value = ns.get(name)
-        else:
-            fn = ns.get(name)
-            if not callable(fn):
-                wire.send_msg(sock, {"ok": False, "kind": "missing", "detail": name})
-                return
-            args, kwargs = pickle.loads(blobs["args"])
-            make_cb = lambda spec: _callback(sock, spec)  # noqa: E731
-            args = wire.decode_args(args, load_model, make_cb)
-            kwargs = wire.decode_args(kwargs, load_model, make_cb)
-            signal.setitimer(signal.ITIMER_REAL, timeout)
-            try:
-                value = _invoke(fn, args, kwargs, ns)
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
         signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
             tree, out = wire.encode_return(value)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
-    except SoftTimeout:
-        flush_output()
+    except BaseException as exc:  # noqa: BLE001 - a student value may raise anything
+        _failed(sock, exc, timeout)
+        return
+    flush_output()
+    wire.send_msg(sock, {"ok": True, "value": tree}, out)
+
+
+def _failed(sock, exc: BaseException, timeout: float) -> None:
+    """Report a failed call: timeout, bad_return, not_implemented or raised."""
+    from autograder.sandbox import wire
+
+    flush_output()
+    if isinstance(exc, SoftTimeout):
         wire.send_msg(sock, {"ok": False, "kind": "timeout", "detail": f"{timeout:g}"})
-        return
-    except wire.BadReturn as exc:
-        flush_output()
+    elif isinstance(exc, wire.BadReturn):
         wire.send_msg(sock, {"ok": False, "kind": "bad_return", "detail": str(exc)[:300]})
-        return
-    except BaseException as exc:  # noqa: BLE001 - student code may raise anything
-        flush_output()
+    else:
         kind = "raised"
         if isinstance(exc, NotImplementedError) or (isinstance(exc, NameError)
                                                     and "___" in short_message(exc)):
             kind = "not_implemented"
         wire.send_msg(sock, {"ok": False, "kind": kind, "exc_type": type(exc).__name__,
                              "detail": short_message(exc)})
-        return
-    flush_output()
-    wire.send_msg(sock, {"ok": True, "value": tree}, out)
 
 
-_CALL = "__ag_fn__(*__ag_args__, **__ag_kwargs__)"
+def _call_cell(name: str, fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
+               index: int) -> dict[str, Any]:
+    """A code cell `<cell index>` whose code calls `fn(*args, **kwargs)` from module level:
+    its source reads `name(*args, **kwargs)`, but the function and its arguments are constants
+    of the code, in no namespace (the notebook's globals stay as the student left them)."""
+    if not name.isidentifier() or keyword.iskeyword(name) or name in ("args", "kwargs"):
+        name = "function"
+    text = f"{name}(*args, **kwargs)\n"
+    template, order = _call_template(text)
+    values = {name: fn, "args": args, "kwargs": kwargs}
+    code = template.replace(co_filename=f"<cell {index}>",
+                            co_consts=tuple(values[n] for n in order))
+    return {"cell_type": "code", "metadata": {}, "source": text, "code": code}
 
 
-def _invoke(fn: Any, args: Any, kwargs: Any, ns: dict[str, Any]) -> Any:
-    """Call a student function from a frame that looks like a notebook cell's: module-level
-    code named `<cell N>` whose globals and locals are the notebook namespace (the function,
-    its arguments and the grader's request are constants of that code, in no namespace), so
-    the caller's filename, code name, globals and locals are what a call from the student's
-    own cells shows. Frames further out name the kit's dispatch functions, as they do for a
-    cell; a determined student can still tell that the notebook has finished running; nothing
-    of the checks (they run in the grader) is reachable from here."""
-    index = sum(1 for k in _linecache_keys() if k.startswith("<cell "))
-    code = _call_code(compile(_CALL, f"<cell {index}>", "eval"), fn, tuple(args), dict(kwargs))
-    if code is not None:
-        return eval(code, ns)  # noqa: S307 - our constant call expression
-    scope = {"__ag_fn__": fn, "__ag_args__": args, "__ag_kwargs__": kwargs}  # other Pythons
-    return eval(compile(_CALL, f"<cell {index}>", "eval"), ns, scope)  # noqa: S307
-
-
-def _call_code(code: types.CodeType, *values: Any) -> types.CodeType | None:
-    """`code` with its LOAD_NAMEs of `__ag_fn__`, `__ag_args__`, `__ag_kwargs__` turned into
-    LOAD_CONSTs of `values` (None when this interpreter's bytecode is not the expected
-    shape)."""
+@functools.lru_cache(maxsize=256)
+def _call_template(text: str) -> tuple[types.CodeType, tuple[str, ...]]:
+    """`text` compiled with each LOAD_NAME turned into a LOAD_CONST of the same index (the
+    constants still to fill, in the order of the names returned)."""
     import dis
 
-    if code.co_consts or code.co_names != ("__ag_fn__", "__ag_args__", "__ag_kwargs__"):
-        return None
+    code = compile(text, "<cell>", "eval")
+    unexpected = RuntimeError(f"unexpected call bytecode on Python {sys.version.split()[0]}")
+    if code.co_consts or len(code.co_names) != 3:
+        raise unexpected
     raw = bytearray(code.co_code)
     load_name, load_const = dis.opmap["LOAD_NAME"], dis.opmap["LOAD_CONST"]
-    seen = 0
     for ins in dis.get_instructions(code):
         if ins.opcode == load_name:
-            if raw[ins.offset] != load_name or ins.arg is None or ins.arg > 2:
-                return None
+            if raw[ins.offset] != load_name or ins.arg is None or ins.arg >= 3:
+                raise unexpected
             raw[ins.offset] = load_const
-            seen += 1
-    if seen != 3:
-        return None
-    return code.replace(co_code=bytes(raw), co_consts=values, co_names=())
-
-
-def _linecache_keys() -> list[str]:
-    import linecache
-
-    return list(linecache.cache)
+        elif ins.opname in ("LOAD_GLOBAL", "STORE_NAME", "DELETE_NAME", "IMPORT_NAME"):
+            raise unexpected
+    return (code.replace(co_code=bytes(raw), co_names=(), co_consts=(None, None, None)),
+            code.co_names)
 
 
 def _callback(sock: socket.socket, spec: dict[str, Any]):

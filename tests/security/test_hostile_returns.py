@@ -278,3 +278,96 @@ from_cell = spy()
         assert facts == cell[5]  # nothing of the process differs from the notebook's own run
     finally:
         proc.close()
+
+
+STACK_SPY = '''import inspect, signal, sys, traceback
+def spy():
+    """Every frame above the caller's (the cell's) frame, two ways, and the caller itself."""
+    outer = [(f.function, f.filename, f.lineno) for f in inspect.stack()[2:]]
+    extracted = [(f.name, f.filename, f.lineno) for f in traceback.extract_stack()[:-2]]
+    cell = inspect.stack()[1]
+    return [outer, extracted, [cell.function, cell.filename, cell.code_context is not None],
+            [sys._getframe(k).f_code.co_name for k in range(2, 6)],
+            sys.modules["__main__"].__dict__ is globals(),
+            signal.getitimer(signal.ITIMER_REAL)[0] > 0, sys.argv[:]]
+'''
+
+
+def test_graded_call_sees_the_notebook_stack():
+    """Issue 11 point 7: a graded call runs through the same cell loop as the notebook's cells,
+    so every frame above the calling cell (function, file, line; `inspect.stack()` and
+    `traceback.extract_stack()` alike) is the one a call from a notebook cell sees; the caller
+    is a `<cell N>` of its own (not one of the notebook's) whose source is registered like
+    theirs, the alarm is armed as during a cell and argv is the same."""
+    from autograder.sandbox.host import StudentProcess
+    from autograder.sandbox.proxy import SandboxStudent
+    from autograder.sandbox.zygote import get_zygote
+
+    nb = T.notebook(STACK_SPY, "from_cell = spy()", "def nested():\n    return spy()\n")
+    proc = StudentProcess(get_zygote(), timeout=60, call_timeout=30)
+    try:
+        report = proc.run_notebook(nbformat.writes(nb))
+        assert report.cell_errors == [] and report.executed == [1, 2, 3, 4]
+        student = SandboxStudent(proc)
+        cell = student.global_value("from_cell")
+        graded, again = student.spy(), student.spy()
+        assert cell[0] and cell[0] == cell[1][::-1]  # both views list the same frames
+        assert cell[2] == ["<module>", "<cell 3>", True]
+        for call in (graded, again):
+            assert call[0] == cell[0] and call[1] == cell[1], (call[:2], cell[:2])
+            assert call[3:] == cell[3:]
+            name, filename, has_source = call[2]
+            assert name == "<module>" and has_source is True
+            assert filename.startswith("<cell ") and filename not in {
+                f"<cell {i}>" for i in range(len(nb.cells))}
+        assert graded[2][1] != again[2][1]  # each call is a cell of its own
+        nested = student.nested()  # spy's caller is now `nested`; above it, the cell, the same
+        assert nested[2][0] == "nested" and nested[0][0][0] == "<module>"
+        assert nested[0][1:] == cell[0]
+    finally:
+        proc.close()
+
+
+STACK_CHEATER = '''import inspect
+_SEEN = []
+def add(a, b):
+    """Right only when its callers differ from those seen from a notebook cell (graded)."""
+    outer = [(f.function, f.filename, f.lineno) for f in inspect.stack()[2:]]
+    if not _SEEN:
+        _SEEN.append(outer)
+    return a + b if outer != _SEEN[0] else a - b
+add(0, 0)
+'''
+
+
+def test_stack_cheater_scores_as_the_template(tmp_path):
+    """A function that answers right only when its outer frames differ from those a notebook
+    cell saw cannot tell that it is graded: it scores what the untouched template scores."""
+    from autograder.grading.pipeline import grade_notebook
+
+    cheater = grade_notebook(T.write(tmp_path / "cheater.ipynb", T.EMPTY, STACK_CHEATER),
+                             str(T.TOY), **OPTIONS)
+    assert cheater.outcomes["add"].score == 0.0, cheater.outcomes["add"].message
+    empty = grade_notebook(T.write(tmp_path / "empty.ipynb", T.EMPTY), str(T.TOY), **OPTIONS)
+    assert cheater.score == empty.score == 0.0
+
+
+def test_model_argument_leaves_no_file_in_the_students_folder():
+    """A checker's model crosses as a `.keras` file the guest reads and removes at once: the
+    student's working folder lists what it listed during the notebook's run."""
+    import keras
+
+    from autograder.sandbox.host import StudentProcess
+    from autograder.sandbox.zygote import get_zygote
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import os\ndef ls(model=None):\n    return sorted(os.listdir('.'))\nfrom_cell = ls()\n")]
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    proc = StudentProcess(get_zygote(), timeout=60, call_timeout=30)
+    try:
+        proc.run_notebook(nbformat.writes(nb))
+        assert proc.call("ls", (model,), {}) == proc.get("from_cell")
+        assert proc.call("ls", (model,), {}) == proc.get("from_cell")  # the cached model too
+    finally:
+        proc.close()
