@@ -26,4 +26,5 @@ c.TrustedExecute.profile = "ci"
 c.TrustedExecute.verdict_timeout = 1800  # executing the notebook's cells
 c.TrustedExecute.call_timeout = 300         # each call into a student function
 c.TrustedExecute.gpu = False  # True on a GPU machine with the data/weights caches (GPU tests)
+c.TrustedExecute.warm_evaluators = 1  # idle evaluators kept between notebooks (0: a fresh one each)
 
