@@ -23,6 +23,8 @@ from autograder.model import CheckResult, Picture
 
 CAT = "explain"
 IG_TOL = 0.05
+IG_OVER_TOL = 0.01  # bump probe: evenly spaced rules are exact or under-count (mean over m + 1
+                    # points: -2 %); skipping path points over-counts (+2.0 %, +2.4 %)
 IG_IGNORED_TOL = 1e-4
 IG_FUNC = "integrated_gradients"
 
@@ -46,6 +48,8 @@ def check_integrated_gradients(fn: Callable[..., Any] | None, *, lang: str = DEF
     results = [CheckResult.ok("ig_contract", msg(CAT, "ig_contract_ok", lang, found=image.shape))]
     results.append(_completeness("ig_completeness", attr, f_x[top] - f_0[top], top, m_steps,
                                  msg(CAT, "what_top", lang), lang))
+    if results[-1].passed:
+        results[-1] = _ig_path(fn, image, m_steps, lang) or results[-1]
     results[-1].picture = Picture(
         "heatmap", image=image, heatmap=_attribution_map(attr),
         reference=_attribution_map(ref.integrated_gradients(model, image, top, m_steps=m_steps)))
@@ -100,6 +104,26 @@ def _completeness(check: str, attr: np.ndarray, expected: float, cls: int, m_ste
     if rel > IG_TOL:
         return CheckResult.fail(check, text, msg(CAT, "hint_ig_completeness", lang), **values)
     return CheckResult.ok(check, text, **values)
+
+
+def _ig_path(fn, image: np.ndarray, m_steps: int, lang: str) -> CheckResult | None:
+    """ig_completeness on `ig_bump_model`: a failure when the attributions over-count its
+    bump by more than IG_OVER_TOL (path points skipped: the mean runs over fewer of them);
+    None when they do not."""
+    model = km.ig_bump_model(image)
+    attr, fail = _attributions(fn, "ig_completeness", lang, model, image, 0, None, m_steps)
+    if fail is not None:
+        return fail
+    f = to_numpy(model(np.stack([image, np.zeros_like(image)]), training=False))[:, 0]
+    expected = float(f[0] - f[1])
+    found = float(attr.sum())
+    rel = (found - expected) / expected
+    if rel <= IG_OVER_TOL:
+        return None
+    values = {"expected": expected, "found": found, "rel": rel, "m": m_steps,
+              "tol_pct": int(IG_OVER_TOL * 100)}
+    return CheckResult.fail("ig_completeness", msg(CAT, "ig_path_points", lang, **values),
+                            msg(CAT, "hint_ig_path_points", lang), **values)
 
 
 def _ig_baseline(fn, model, image, attr_default, top, f_x, probs, m_steps, lang) -> CheckResult:
