@@ -159,6 +159,12 @@ def ig_batches_skip_points(model, image, target_class_idx, baseline=None, m_step
                               range(0, m_steps + 1, 17), 16)
 
 
+def ig_batches_overlap(model, image, target_class_idx, baseline=None, m_steps=50):
+    """Batches of 17 every 16 points: points 16, 32, 48 computed twice (integrated_gradients#43)."""
+    return _batched_trapezoid(image, baseline, model, target_class_idx, m_steps,
+                              range(0, m_steps + 1, 16), 17)
+
+
 CORRECT_IG = {
     "ig_mean_of_all_points": ig_mean_of_all_points,
     "ig_tutorial_trapezoid_batched": ig_tutorial_trapezoid_batched,
@@ -169,6 +175,7 @@ CORRECT_IG = {
 WRONG_IG = {
     "ig_batches_skip_first_point": (ig_batches_skip_first_point, "ig_completeness"),
     "ig_batches_skip_points": (ig_batches_skip_points, "ig_completeness"),
+    "ig_batches_overlap": (ig_batches_overlap, "ig_completeness"),
     "ig_no_scaling": (ig_no_scaling, "ig_completeness"),
     "ig_alphas_all_one": (ig_alphas_all_one, "ig_completeness"),
     "ig_sum_not_mean": (ig_sum_not_mean, "ig_completeness"),
