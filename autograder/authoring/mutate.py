@@ -38,7 +38,7 @@ from autograder.authoring.mutation_report import (
     Verdict,
 )
 from autograder.errors import AutograderError, StudentCodeError
-from autograder.messages import DEFAULT_LANG
+from autograder.messages import DEFAULT_LANG, msg
 from autograder.report.summary import isolation_text
 
 SWAP_FUNC = "ag_mutate_swap"
@@ -94,19 +94,41 @@ def tests_for(assignment: Assignment, func: str) -> list[str]:
     return [t.id for t in assignment.tests if func in t.functions and not t.gpu]
 
 
-def plan(assignment: Assignment, *, limit: int | None, seed: int) -> tuple[int, list[Mutant]]:
-    """(mutants generated, the sample to grade) for every contract function of the reference."""
+def plan(assignment: Assignment, *, limit: int | None, seed: int,
+         only: list[str] | None = None, lang: str = DEFAULT_LANG) -> tuple[int, list[Mutant]]:
+    """(mutants generated, the sample to grade) for every contract function of the reference;
+    with `only`, exactly those mutant ids (generation order; `UnknownMutants` for an id no
+    function generates)."""
     import nbformat
 
     nb = nbformat.read(str(assignment.notebook), as_version=4)
     every: list[Mutant] = []
+    counts: dict[str, int] = {}
     for func in assignment.functions:
         source = function_source(nb, func)
         if source is None:
             raise AutograderError(f"{assignment.notebook}: the reference defines no `{func}` "
                                   "(listed in [contract] functions)")
         every.extend(mutants_of(source, func))
+        counts[func] = len(every) - sum(counts.values())
+    if only is not None:
+        known = {m.id for m in every}
+        unknown = [i for i in dict.fromkeys(only) if i not in known]
+        if unknown:
+            raise UnknownMutants(unknown, counts, lang)
+        wanted = set(only)
+        return len(every), [m for m in every if m.id in wanted]
     return len(every), sample(every, limit, seed)
+
+
+class UnknownMutants(AutograderError):
+    """`--only` named mutant ids that the reference does not generate (exit 2)."""
+
+    def __init__(self, unknown: list[str], counts: dict[str, int], lang: str = DEFAULT_LANG) -> None:
+        ranges = ", ".join(f"{f}#0..#{n - 1}" if n else f"{f} (0)" for f, n in counts.items())
+        super().__init__(msg("report", "mutate_unknown_ids", lang, ids=", ".join(unknown),
+                             ranges=ranges))
+        self.unknown = unknown
 
 
 def prepare_notebook(assignment: Assignment, profile: str) -> tuple[str, dict[str, Any]]:
@@ -370,14 +392,17 @@ def batches_of(mutants: list[Mutant], jobs: int, batch_size: int) -> list[list[M
 def run_mutation(assignment: Assignment, *, limit: int | None = None, seed: int | None = None,
                  jobs: int = 1, backend: str = "local", batch_size: int = 50,
                  options: MutateOptions = MutateOptions(),
-                 progress: Callable[[int, int], None] | None = None) -> MutationReport:
-    """Generate, sample and grade the mutants of `assignment`'s reference (see module doc)."""
+                 progress: Callable[[int, int], None] | None = None,
+                 only: list[str] | None = None) -> MutationReport:
+    """Generate, sample and grade the mutants of `assignment`'s reference (see module doc);
+    `only`: grade exactly these mutant ids instead of a sample."""
     from autograder.grading.batch import warm_worker
     from autograder.grading.executors import make_executor
 
     t0 = time.monotonic()
     seed = assignment.seed if seed is None else seed
-    generated, picked = plan(assignment, limit=limit, seed=seed)
+    generated, picked = plan(assignment, limit=limit, seed=seed, only=only,
+                             lang=options.lang or DEFAULT_LANG)
     notebook_json, values = prepare_notebook(assignment, options.profile)
     tasks = [Batch(str(assignment.directory), notebook_json, values, tuple(chunk), options)
              for chunk in batches_of(picked, jobs, batch_size)]

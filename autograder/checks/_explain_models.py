@@ -12,6 +12,8 @@ Every model uses standard Keras layers only (no Lambda, no custom classes) and e
   negative, so it hides the channel-0 blob; Grad-CAM++ weighs only ReLU(gradients) and shows it.
 - `random_convnet(seed)`: small random conv nets for agreement with the reference.
 - `ig_model(...)`: gentle smooth conv net for Integrated Gradients, with a cropped (ignored) band.
+- `ig_bump_model(image)`: a path gradient that is a bump in the middle (points skipped or
+  repeated along the path show up in the completeness sum).
 """
 
 from __future__ import annotations
@@ -224,6 +226,28 @@ def ig_model(seed: int = 1, size: int = 12, crop: int = 4, num_classes: int = 3)
     dense = model.get_layer("predictions")
     w = rng.normal(0.0, 0.1, dense.get_weights()[0].shape).astype("float32")
     dense.set_weights([w, np.zeros(num_classes, "float32")])
+    return model
+
+
+def ig_bump_model(image: np.ndarray, centre: float = 0.5, sharpness: float = 16.0) -> Any:
+    """Two-class softmax whose class-0 probability along the path alpha * image is
+    sigmoid(sharpness * (alpha - centre)): its path gradient is a bump at `centre`, ~0 at both
+    ends. Every evenly spaced rule (trapezoid, left, right, midpoint) integrates it within
+    1e-4 at 50 steps (centre 0.5, sharpness 16; centre 0.64, sharpness 60); a mean over
+    m + 1 points under-counts by 1/(m + 1); a path with points skipped or repeated does not
+    (see `integrated_gradients._ig_path`)."""
+    import keras
+    from keras import layers
+
+    flat = np.asarray(image, dtype="float64").reshape(-1)
+    inputs = keras.Input(image.shape)
+    x = layers.Flatten(name="flatten")(inputs)
+    outputs = layers.Dense(2, activation="softmax", name="predictions")(x)
+    model = keras.Model(inputs, outputs, name="ig_bump")
+    kernel = np.zeros((flat.size, 2), "float32")
+    kernel[:, 0] = sharpness * flat / float(flat @ flat)
+    bias = np.array([-sharpness * centre, 0.0], "float32")
+    model.get_layer("predictions").set_weights([kernel, bias])
     return model
 
 

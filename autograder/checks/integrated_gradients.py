@@ -23,6 +23,11 @@ from autograder.model import CheckResult, Picture
 
 CAT = "explain"
 IG_TOL = 0.05
+IG_OVER_TOL = 0.01  # bump probes: evenly spaced rules are exact or under-count (mean over m + 1
+                    # points: -2 %); skipping path points over-counts (+2.0 %, +2.4 %)
+IG_BUMPS = ((0.5, 16.0), (0.64, 60.0))  # (centre, sharpness): a wide bump, and a narrow one on
+                    # point 32 of 50, a chunk boundary of batches of 16 or 32 path points
+                    # (a repeated or skipped boundary point: +23 %, -16 %)
 IG_IGNORED_TOL = 1e-4
 IG_FUNC = "integrated_gradients"
 
@@ -46,6 +51,8 @@ def check_integrated_gradients(fn: Callable[..., Any] | None, *, lang: str = DEF
     results = [CheckResult.ok("ig_contract", msg(CAT, "ig_contract_ok", lang, found=image.shape))]
     results.append(_completeness("ig_completeness", attr, f_x[top] - f_0[top], top, m_steps,
                                  msg(CAT, "what_top", lang), lang))
+    if results[-1].passed:
+        results[-1] = _ig_path(fn, image, m_steps, lang) or results[-1]
     results[-1].picture = Picture(
         "heatmap", image=image, heatmap=_attribution_map(attr),
         reference=_attribution_map(ref.integrated_gradients(model, image, top, m_steps=m_steps)))
@@ -100,6 +107,29 @@ def _completeness(check: str, attr: np.ndarray, expected: float, cls: int, m_ste
     if rel > IG_TOL:
         return CheckResult.fail(check, text, msg(CAT, "hint_ig_completeness", lang), **values)
     return CheckResult.ok(check, text, **values)
+
+
+def _ig_path(fn, image: np.ndarray, m_steps: int, lang: str) -> CheckResult | None:
+    """ig_completeness on the `ig_bump_model` probes: a failure when the attributions
+    over-count a bump by more than IG_OVER_TOL or under-count it by more than IG_TOL (path
+    points skipped or repeated: the mean runs over the wrong points); None when neither."""
+    for centre, sharpness in IG_BUMPS:
+        model = km.ig_bump_model(image, centre, sharpness)
+        attr, fail = _attributions(fn, "ig_completeness", lang, model, image, 0, None, m_steps)
+        if fail is not None:
+            return fail
+        f = to_numpy(model(np.stack([image, np.zeros_like(image)]), training=False))[:, 0]
+        expected = float(f[0] - f[1])
+        found = float(attr.sum())
+        rel = (found - expected) / expected
+        if -IG_TOL <= rel <= IG_OVER_TOL:
+            continue
+        values = {"expected": expected, "found": found, "rel": rel, "m": m_steps,
+                  "centre": centre, "tol_pct": int(IG_OVER_TOL * 100),
+                  "under_pct": int(IG_TOL * 100)}
+        return CheckResult.fail("ig_completeness", msg(CAT, "ig_path_points", lang, **values),
+                                msg(CAT, "hint_ig_path_points", lang), **values)
+    return None
 
 
 def _ig_baseline(fn, model, image, attr_default, top, f_x, probs, m_steps, lang) -> CheckResult:

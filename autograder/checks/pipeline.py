@@ -119,13 +119,17 @@ def check_pipeline(make_pipeline: Callable | None, *, backbone: str = "resnet50"
                    mix: str | None = None, augmented: bool = False,
                    pass_num_classes: bool | None = None,
                    pipeline_kwargs: dict[str, Any] | None = None, lang: str = DEFAULT_LANG,
-                   seed: int = 0, func: str = "make_pipeline", **_: Any) -> list[CheckResult]:
+                   seed: int = 0, func: str = "make_pipeline",
+                   mix_modes: tuple[str, ...] = (), mixup_alpha: float = 0.2,
+                   cutmix_alpha: float = 1.0, **_: Any) -> list[CheckResult]:
     """Check a training/evaluation pipeline. Results: pipeline_returns, pipeline_batch,
     pipeline_labels, pipeline_preprocessing, pipeline_order, pipeline_train_shuffle, plus
     pipeline_augment when `augmented` and pipeline_mix when `mix`.
 
     `num_classes=` is passed to the student when `pass_num_classes` (default: one-hot
     encoding, the Práctica 10x signature); `mix` is passed only for the training call.
+    `mix_modes` (e.g. ("mixup", "cutmix", "both")): pipeline_mix also runs each mode on its own
+    probe (`check_mix_modes`).
     """
     backbone = backbone.lower()
     names = CHECKS + (["pipeline_augment"] if augmented else []) + (
@@ -179,7 +183,11 @@ def check_pipeline(make_pipeline: Callable | None, *, backbone: str = "resnet50"
     if augmented:  # judged without mixing: a MixUp/CutMix map alone also changes the images
         results.append(_augment(x_ev, _concat(plain_tr, 0), source, name, ok, lang))
     if mix:
-        results.append(_mix(y_ev, y_tr, num_classes, lang))
+        mixed = _mix(y_ev, y_tr, num_classes, lang)
+        if mixed.passed and mix_modes:
+            mixed = check_mix_modes(make_pipeline, tuple(mix_modes), kw, mixup_alpha=mixup_alpha,
+                                    cutmix_alpha=cutmix_alpha, lang=lang, seed=seed, func=func)
+        results.append(mixed)
     form = {"pipeline_returns", "pipeline_batch", "pipeline_order"}
     form |= {"pipeline_labels"} if label_encoding != "onehot" else set()
     form |= {"pipeline_preprocessing"} if expected == "none" else set()
@@ -299,3 +307,130 @@ def _mix(y_ev, y_tr, k, lang) -> CheckResult:
     if not soft.any():
         return failed(CAT, "pipeline_mix", lang, "mix_missing")
     return passed(CAT, "pipeline_mix", lang, soft_share=float(soft.mean()))
+
+
+# -- each `mix` mode on its own probe ----------------------------------------------------------
+MIX_HW = 16          # probe images: one constant colour each, which augmentation keeps constant,
+MIX_CLASSES = 64     # so a blended (MixUp) image stays constant and a pasted (CutMix) one is not
+MIX_BATCH = 96       # batch size of the probe calls (the sandbox returns 4 batches x 2 epochs)
+BOTH_CALLS = 3       # "both" probes: >= 24 batches, so a fair per-batch coin shows both kinds
+                     # except with probability 2 * 2**-24 (1.2e-7)
+MIX_P_REJECT = 1e-7  # false-rejection rate of each distribution test below
+CUT_SMALL = 0.2      # CutMix: folded pasted area min(a, 1 - a) under this ...
+CUT_SMALL_SHARE = 0.75  # ... has probability >= 0.75 x that of the unclipped box, 2 cdf(0.2)
+                        # (alpha = 1: 0.3; measured keras.layers.CutMix 0.4, the paper's
+                        # clipped box 0.37 on 16 x 16 images; alpha = 0 instead: 0.09)
+GRID = (2 * MIX_HW + 1) / MIX_HW**2 + 1e-3  # CutMix grid rounding of a label weight (mixing)
+FLAT_TOL = 1e-2      # a pixel-value spread (std) above this: the image holds two colours
+PIXEL_TOL = 1e-3     # two pixels within this (every channel) have the same colour
+
+
+def _mix_probe(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """4 batches of MIX_BATCH constant-colour images (distinct colours), labels i % MIX_CLASSES."""
+    n = 4 * MIX_BATCH
+    rng = np.random.default_rng(seed + 31)
+    colours = rng.uniform(0.0, 255.0, (n, 3)).astype(np.float32)
+    images = np.broadcast_to(colours[:, None, None, :], (n, MIX_HW, MIX_HW, 3)).copy()
+    return images, (np.arange(n) % MIX_CLASSES).astype(np.int64)
+
+
+def _mix_kinds(batches: list[tuple[np.ndarray, ...]]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(folded label weights of the blended samples, folded pasted areas of the pasted
+    samples), one array per batch. Blended: a constant image with a mixed label (MixUp), its
+    weight the label's second largest entry, min(lambda, 1 - lambda); pasted: an image of two
+    colours (CutMix), its area min(a, 1 - a) read from the pixels (so a label slip of the
+    student's own `cutmix`, which its test judges, does not count here twice)."""
+    from autograder.checks.mixing import EPS_FOLD
+
+    blended, pasted = [], []
+    for b in batches:
+        x = np.asarray(b[0], dtype=np.float64)
+        y = np.asarray(b[1], dtype=np.float64)
+        if x.ndim != 4 or y.ndim != 2 or y.shape[1] < 2 or len(x) != len(y):
+            raise ValueError(f"batch shapes {x.shape}, {y.shape}")
+        pixels = x.reshape(len(x), -1, x.shape[-1])
+        flat = pixels.std(axis=1).max(axis=1) <= FLAT_TOL
+        second = np.sort(y, axis=1)[:, -2]
+        blended.append(second[flat & (second >= EPS_FOLD)])
+        first = np.abs(pixels - pixels[:, :1]).max(axis=2) <= PIXEL_TOL  # first pixel's colour
+        share = first.mean(axis=1)[~flat]
+        pasted.append(np.minimum(share, 1.0 - share))
+    return blended, pasted
+
+
+def _mixup_p(blended: list[np.ndarray], alpha: float) -> tuple[float, int]:
+    """(KS p-value of the blended samples' folded lambdas against folded Beta(alpha, alpha),
+    number of values); per batch de-duplicated (a per-batch lambda gives one value)."""
+    from scipy import stats
+
+    from autograder.checks.mixing import EPS_FOLD, _folded_cdf
+
+    values = np.concatenate([np.unique(np.round(v[v >= EPS_FOLD], 6)) for v in blended])
+    if len(values) < 20:
+        return 1.0, len(values)
+    return float(stats.kstest(values, _folded_cdf(alpha)).pvalue), len(values)
+
+
+def _cutmix_p(pasted: list[np.ndarray], alpha: float) -> tuple[float, int, float]:
+    """(one-sided binomial p-value of so few small folded pasted areas, number of pasted
+    samples, their share under CUT_SMALL); the null share is CUT_SMALL_SHARE x 2 cdf(CUT_SMALL)
+    of Beta(alpha, alpha), the share of an unclipped box's area 1 - lambda."""
+    from scipy import stats
+
+    values = np.concatenate(pasted) if pasted else np.zeros(0)
+    values = values[values > 1e-3]
+    if len(values) < 20:
+        return 1.0, len(values), float("nan")
+    p0 = CUT_SMALL_SHARE * 2.0 * float(stats.beta(alpha, alpha).cdf(CUT_SMALL))
+    k = int((values < CUT_SMALL).sum())
+    return float(stats.binom.cdf(k, len(values), p0)), len(values), k / len(values)
+
+
+def check_mix_modes(make_pipeline: Callable | None, modes: tuple[str, ...], kw: dict[str, Any],
+                    *, mixup_alpha: float = 0.2, cutmix_alpha: float = 1.0,
+                    lang: str = DEFAULT_LANG, seed: int = 0,
+                    func: str = "make_pipeline") -> CheckResult:
+    """pipeline_mix per mode, on constant-colour probes: "mixup" only blends, "cutmix" only
+    pastes, "both" does each (a fair choice per batch or per sample); the blended samples'
+    lambdas follow Beta(mixup_alpha) (KS) and the pasted ones have the small label weights of
+    Beta(cutmix_alpha) boxes (binomial), each rejected at MIX_P_REJECT."""
+    images, labels = _mix_probe(seed)
+    call_kw = dict(kw, batch_size=MIX_BATCH, training=True)
+    if "num_classes" in call_kw:
+        call_kw["num_classes"] = MIX_CLASSES
+    for mode in modes:
+        blended: list[np.ndarray] = []
+        pasted: list[np.ndarray] = []
+        for _ in range(BOTH_CALLS if mode == "both" else 1):
+            sample, bad = _run(make_pipeline, func, "pipeline_mix", lang,
+                               array_dataset(images, labels), 4, **dict(call_kw, mix=mode))
+            if bad is not None:
+                return failed(CAT, "pipeline_mix", lang, "mix_mode_error", mode=mode,
+                              detail=bad.message)
+            try:
+                b, p = _mix_kinds(sample.batches + sample.second)
+            except ValueError as exc:
+                return failed(CAT, "pipeline_mix", lang, "mix_mode_error", mode=mode,
+                              detail=str(exc))
+            blended += b
+            pasted += p
+        # keras.layers.CutMix weighs labels by the continuous box: a box that rounds to no
+        # pixel leaves a constant image with a label weight up to GRID (not a MixUp)
+        n_blend = sum(int((v > GRID).sum()) for v in blended)
+        n_paste = sum(len(v) for v in pasted)
+        want_blend, want_paste = mode in ("mixup", "both"), mode in ("cutmix", "both")
+        if (want_blend and not n_blend) or (want_paste and not n_paste) or (
+                mode == "mixup" and n_paste) or (mode == "cutmix" and n_blend):
+            return failed(CAT, "pipeline_mix", lang, "mix_mode_kind", mode=mode,
+                          blended=n_blend, pasted=n_paste)
+        if want_blend:
+            p, n = _mixup_p(blended, mixup_alpha)
+            if p < MIX_P_REJECT:
+                return failed(CAT, "pipeline_mix", lang, "mix_mode_mixup_alpha", mode=mode,
+                              alpha=mixup_alpha, p=p, n=n)
+        if want_paste:
+            p, n, share = _cutmix_p(pasted, cutmix_alpha)
+            if p < MIX_P_REJECT:
+                return failed(CAT, "pipeline_mix", lang, "mix_mode_cutmix_alpha", mode=mode,
+                              alpha=cutmix_alpha, p=p, n=n, share=share)
+    return passed(CAT, "pipeline_mix", lang, modes=", ".join(modes))

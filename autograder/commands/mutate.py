@@ -11,6 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from autograder.messages import LANGS
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -22,7 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "function, and report killed / survived per test and per check.",
         epilog="Exit codes: 0 ok, 1 kill rate under [mutation] min_kill_rate, 2 bad input.")
     p.add_argument("name", metavar="NAME", help="assignment name or solution folder")
-    p.add_argument("--limit", type=int, help="grade at most N mutants (sampled with --seed)")
+    pick = p.add_mutually_exclusive_group()
+    pick.add_argument("--limit", type=int, help="grade at most N mutants (sampled with --seed)")
+    pick.add_argument("--only", action="append", metavar="ID[,ID...]",
+                      help="grade only these mutants, ids as the report prints them "
+                           "(e.g. make_pipeline#11,make_pipeline#14); repeatable")
     p.add_argument("--seed", type=int, help="sampling seed (default: the assignment's seed)")
     p.add_argument("--jobs", "-j", type=int, default=1, help="parallel workers (default 1)")
     p.add_argument("--call-timeout", type=float, default=60.0,
@@ -31,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="stop each mutant at the first test that kills it (faster, same verdicts; "
                         "per-test tallies then count fewer runs)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--lang", choices=LANGS, default=None,
+                   help="language of the checks' messages and of errors (default: the "
+                        "assignment's)")
     p.add_argument("-o", "--output", help="folder for mutation.json and mutation.html "
                                           "(default out/mutation/NAME)")
     p.set_defaults(func=run)
@@ -45,6 +54,12 @@ def run(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise AutograderError("--limit must be at least 1")
     a = load(args.name)
+    lang = args.lang or a.language
+    only = None
+    if args.only is not None:
+        only = [i.strip() for arg in args.only for i in arg.split(",") if i.strip()]
+        if not only:
+            raise AutograderError("--only needs at least one mutant id (e.g. make_pipeline#11)")
     quiet = args.json or not sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:
@@ -53,8 +68,8 @@ def run(args: argparse.Namespace) -> int:
 
     report = run_mutation(a, limit=args.limit, seed=args.seed, jobs=args.jobs,
                           options=MutateOptions(call_timeout=args.call_timeout,
-                                                first_kill=args.first_kill),
-                          progress=progress)
+                                                first_kill=args.first_kill, lang=lang),
+                          progress=progress, only=only)
     out = Path(args.output) if args.output else Path("out") / "mutation" / a.name
     js, html = report.write(out)
     floor = a.mutation.min_kill_rate if a.mutation else None

@@ -211,6 +211,41 @@ def test_cli_json_shape(tmp_path, capsys):
     assert main(["mutate", str(TOY), "--limit", "0"]) == 2
 
 
+def test_only_plans_exactly_the_listed_ids_and_rejects_unknown_ones():
+    toy = assignment_mod.load(TOY)
+    generated, picked = mutate.plan(toy, limit=None, seed=0, only=["clip01#1", "scale#4"])
+    assert generated == 12 and [m.id for m in picked] == ["scale#4", "clip01#1"]
+    with pytest.raises(mutate.UnknownMutants) as err:
+        mutate.plan(toy, limit=None, seed=0, only=["scale#4", "scale#99", "nope#1"])
+    assert err.value.unknown == ["scale#99", "nope#1"]
+    assert "scale#99, nope#1" in str(err.value) and "scale#0..#7" in str(err.value)
+    assert str(err.value).startswith("--only: la solución de referencia no genera")
+
+
+def test_cli_only_unknown_id_is_a_clear_error(capsys):
+    from autograder.cli import main
+
+    assert main(["mutate", str(TOY), "--only", "scale#4,scale#99", "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert "the reference does not generate the mutants scale#99" in err
+    assert "clip01#0..#3" in err and "Traceback" not in err
+    assert main(["mutate", str(TOY), "--only", " , "]) == 2
+    assert "--only needs at least one mutant id" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_cli_only_grades_just_those_mutants(tmp_path, capsys):
+    from autograder.cli import main
+
+    rc = main(["mutate", str(TOY), "--only", "scale#4", "--only", "clip01#1", "--json",
+               "-o", str(tmp_path / "m")])
+    data = json.loads(capsys.readouterr().out)
+    assert rc == 0
+    verdicts = {o["id"]: o["verdict"] for o in data["outcomes"]}
+    assert verdicts == {"scale#4": "killed", "clip01#1": "killed"}
+    assert data["mutants"] == 2 and data["generated"] == 12
+
+
 # -- the CI floor -----------------------------------------------------------------------------
 
 

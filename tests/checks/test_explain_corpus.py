@@ -94,6 +94,36 @@ def test_wrong_ig_fails_named_check(name):
     assert expected in _failing(results), [(r.name, r.passed, r.details) for r in results]
 
 
+@pytest.mark.parametrize(("name", "centre", "low", "high"), [
+    ("ig_batches_skip_first_point", 0.5, 0.015, 0.03),
+    ("ig_batches_skip_points", 0.5, 0.015, 0.03),
+    ("ig_batches_overlap", 0.64, 0.15, 0.3),
+])
+def test_skipped_or_repeated_path_points_fail_on_a_bump_probe(name, centre, low, high):
+    """Issue 15 (flowers integrated_gradients#26/#27/#43): the gentle model cannot tell them
+    from a trapezoid; a bump probe sees the miscount with its own message."""
+    fn, _ = IG.WRONG_IG[name]
+    result = next(r for r in integrated_gradients.check_integrated_gradients(fn, lang="es")
+                  if r.name == "ig_completeness")
+    assert not result.passed and "se saltó o repitió puntos" in result.message
+    assert result.details["centre"] == centre and low < abs(result.details["rel"]) < high
+
+
+@pytest.mark.parametrize(("centre", "sharpness"), integrated_gradients.IG_BUMPS)
+def test_bump_probe_rules_are_exact_or_under_count(centre, sharpness):
+    """Trapezoid, left/right Riemann, midpoint, batched trapezoid: within 0.1 % on each bump;
+    the mean of all m + 1 points under-counts by ~1/51; all inside [-IG_TOL, IG_OVER_TOL]."""
+    import numpy as np
+
+    image = integrated_gradients.km.ig_image()
+    model = integrated_gradients.km.ig_bump_model(image, centre, sharpness)
+    f = np.asarray(model(np.stack([image, np.zeros_like(image)]), training=False))[:, 0]
+    for name, fn in IG.CORRECT_IG.items():
+        rel = float(fn(model, image, 0).sum()) / float(f[0] - f[1]) - 1.0
+        assert -integrated_gradients.IG_TOL <= rel <= integrated_gradients.IG_OVER_TOL
+        assert abs(rel) < 1e-3 or (name == "ig_mean_of_all_points" and -0.025 < rel < -0.015)
+
+
 @pytest.mark.parametrize("seed", [1, 7, 42])
 def test_reference_agreement_holds_for_other_seeds(seed):
     good = explain.check_gradcam(CORRECT.gradcam_resized, seed=seed)

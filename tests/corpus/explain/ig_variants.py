@@ -128,13 +128,54 @@ def ig_sum_of_classes(model, image, target_class_idx, baseline=None, m_steps=50)
     return ((image - baseline) * tf.reduce_mean((grads[:-1] + grads[1:]) / 2.0, axis=0)).numpy()
 
 
+def ig_mean_of_all_points(model, image, target_class_idx, baseline=None, m_steps=50):
+    """Mean of the gradients at all m_steps + 1 points (both ends weigh a full point)."""
+    image = tf.convert_to_tensor(image, tf.float32)
+    baseline = tf.zeros_like(image) if baseline is None else tf.cast(baseline, tf.float32)
+    alphas = tf.linspace(0.0, 1.0, m_steps + 1)
+    grads = _grads(model, _path(image, baseline, alphas), target_class_idx)
+    return ((image - baseline) * tf.reduce_mean(grads, axis=0)).numpy()
+
+
+def _batched_trapezoid(image, baseline, model, target_class_idx, m_steps, starts, size):
+    image = tf.convert_to_tensor(image, tf.float32)
+    baseline = tf.zeros_like(image) if baseline is None else tf.cast(baseline, tf.float32)
+    path = _path(image, baseline, tf.linspace(0.0, 1.0, m_steps + 1))
+    grads = tf.concat([_grads(model, path[s:s + size], target_class_idx) for s in starts], 0)
+    avg = tf.reduce_mean((grads[:-1] + grads[1:]) / 2.0, axis=0)
+    return ((image - baseline) * avg).numpy()
+
+
+def ig_batches_skip_first_point(model, image, target_class_idx, baseline=None, m_steps=50):
+    """Batches of 16 from `range(1, ...)`: the baseline's point is never computed
+    (`autograder mutate` flowers integrated_gradients#26)."""
+    return _batched_trapezoid(image, baseline, model, target_class_idx, m_steps,
+                              range(1, m_steps + 1, 16), 16)
+
+
+def ig_batches_skip_points(model, image, target_class_idx, baseline=None, m_steps=50):
+    """Batches of 16 every 17 points: one point in 17 is skipped (integrated_gradients#27)."""
+    return _batched_trapezoid(image, baseline, model, target_class_idx, m_steps,
+                              range(0, m_steps + 1, 17), 16)
+
+
+def ig_batches_overlap(model, image, target_class_idx, baseline=None, m_steps=50):
+    """Batches of 17 every 16 points: points 16, 32, 48 computed twice (integrated_gradients#43)."""
+    return _batched_trapezoid(image, baseline, model, target_class_idx, m_steps,
+                              range(0, m_steps + 1, 16), 17)
+
+
 CORRECT_IG = {
+    "ig_mean_of_all_points": ig_mean_of_all_points,
     "ig_tutorial_trapezoid_batched": ig_tutorial_trapezoid_batched,
     "ig_right_riemann_loop": ig_right_riemann_loop,
     "ig_left_riemann_batch": ig_left_riemann_batch,
     "ig_midpoint": ig_midpoint,
 }
 WRONG_IG = {
+    "ig_batches_skip_first_point": (ig_batches_skip_first_point, "ig_completeness"),
+    "ig_batches_skip_points": (ig_batches_skip_points, "ig_completeness"),
+    "ig_batches_overlap": (ig_batches_overlap, "ig_completeness"),
     "ig_no_scaling": (ig_no_scaling, "ig_completeness"),
     "ig_alphas_all_one": (ig_alphas_all_one, "ig_completeness"),
     "ig_sum_not_mean": (ig_sum_not_mean, "ig_completeness"),
