@@ -313,8 +313,9 @@ def _mix(y_ev, y_tr, k, lang) -> CheckResult:
 MIX_HW = 16          # probe images: one constant colour each, which augmentation keeps constant,
 MIX_CLASSES = 64     # so a blended (MixUp) image stays constant and a pasted (CutMix) one is not
 MIX_BATCH = 96       # batch size of the probe calls (the sandbox returns 4 batches x 2 epochs)
-BOTH_CALLS = 3       # "both" probes: >= 24 batches, so a fair per-batch coin shows both kinds
-                     # except with probability 2 * 2**-24 (1.2e-7)
+BOTH_CALLS = 3       # "both" probes: up to 24 distinct batches (fewer when the stream repeats)
+MIN_BOTH_BATCHES = 21  # distinct batches before "both" must show each kind: a fair per-batch
+                       # coin gives one kind only with probability 2 * 2**-21 (1e-6)
 MIX_P_REJECT = 1e-7  # false-rejection rate of each distribution test below
 CUT_SMALL = 0.2      # CutMix: folded pasted area min(a, 1 - a) under this ...
 CUT_SMALL_SHARE = 0.75  # ... has probability >= 0.75 x that of the unclipped box, 2 cdf(0.2)
@@ -386,14 +387,35 @@ def _cutmix_p(pasted: list[np.ndarray], alpha: float) -> tuple[float, int, float
     return float(stats.binom.cdf(k, len(values), p0)), len(values), k / len(values)
 
 
+def _distinct(batches: list[tuple[np.ndarray, ...]], seen: set[bytes]
+              ) -> list[tuple[np.ndarray, ...]]:
+    """The batches whose label weights were not seen before (added to `seen`). A notebook that
+    fixes TensorFlow's global seed (`keras.utils.set_random_seed`, as the course notebooks do)
+    makes every call of its pipeline replay the same random stream (the 50 % coin, the lambdas,
+    the boxes): a replayed batch is no new evidence, so it is counted once."""
+    out = []
+    for b in batches:
+        y = np.asarray(b[1], dtype=np.float64)
+        if y.ndim != 2 or y.shape[1] < 2:
+            out.append(b)  # judged (and refused) by `_mix_kinds`
+            continue
+        key = np.sort(np.round(np.sort(y, axis=1)[:, -2], 5)).tobytes()
+        if key not in seen:
+            seen.add(key)
+            out.append(b)
+    return out
+
+
 def check_mix_modes(make_pipeline: Callable | None, modes: tuple[str, ...], kw: dict[str, Any],
                     *, mixup_alpha: float = 0.2, cutmix_alpha: float = 1.0,
                     lang: str = DEFAULT_LANG, seed: int = 0,
                     func: str = "make_pipeline") -> CheckResult:
     """pipeline_mix per mode, on constant-colour probes: "mixup" only blends, "cutmix" only
-    pastes, "both" does each (a fair choice per batch or per sample); the blended samples'
-    lambdas follow Beta(mixup_alpha) (KS) and the pasted ones have the small label weights of
-    Beta(cutmix_alpha) boxes (binomial), each rejected at MIX_P_REJECT."""
+    pastes, "both" does each (a fair choice per batch or per sample; judged on at least
+    MIN_BOTH_BATCHES distinct batches); the blended samples' lambdas follow Beta(mixup_alpha)
+    (KS) and the pasted ones have the small label weights of Beta(cutmix_alpha) boxes
+    (binomial), each rejected at MIX_P_REJECT. Batches a seeded stream replays count once
+    (`_distinct`)."""
     images, labels = _mix_probe(seed)
     call_kw = dict(kw, batch_size=MIX_BATCH, training=True)
     if "num_classes" in call_kw:
@@ -401,6 +423,7 @@ def check_mix_modes(make_pipeline: Callable | None, modes: tuple[str, ...], kw: 
     for mode in modes:
         blended: list[np.ndarray] = []
         pasted: list[np.ndarray] = []
+        seen: set[bytes] = set()
         for _ in range(BOTH_CALLS if mode == "both" else 1):
             sample, bad = _run(make_pipeline, func, "pipeline_mix", lang,
                                array_dataset(images, labels), 4, **dict(call_kw, mix=mode))
@@ -408,7 +431,7 @@ def check_mix_modes(make_pipeline: Callable | None, modes: tuple[str, ...], kw: 
                 return failed(CAT, "pipeline_mix", lang, "mix_mode_error", mode=mode,
                               detail=bad.message)
             try:
-                b, p = _mix_kinds(sample.batches + sample.second)
+                b, p = _mix_kinds(_distinct(sample.batches + sample.second, seen))
             except ValueError as exc:
                 return failed(CAT, "pipeline_mix", lang, "mix_mode_error", mode=mode,
                               detail=str(exc))
@@ -419,8 +442,10 @@ def check_mix_modes(make_pipeline: Callable | None, modes: tuple[str, ...], kw: 
         n_blend = sum(int((v > GRID).sum()) for v in blended)
         n_paste = sum(len(v) for v in pasted)
         want_blend, want_paste = mode in ("mixup", "both"), mode in ("cutmix", "both")
-        if (want_blend and not n_blend) or (want_paste and not n_paste) or (
-                mode == "mixup" and n_paste) or (mode == "cutmix" and n_blend):
+        missing = (want_blend and not n_blend) or (want_paste and not n_paste)
+        if mode == "both" and len(seen) < MIN_BOTH_BATCHES:
+            missing = False  # too few distinct coin tosses to tell a fair coin from none
+        if missing or (mode == "mixup" and n_paste) or (mode == "cutmix" and n_blend):
             return failed(CAT, "pipeline_mix", lang, "mix_mode_kind", mode=mode,
                           blended=n_blend, pasted=n_paste)
         if want_blend:
