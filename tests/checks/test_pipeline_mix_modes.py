@@ -68,7 +68,8 @@ def test_reference_passes_with_a_fixed_global_seed(global_seed):
     """`keras.utils.set_random_seed` (the course notebooks call it) makes every pipeline call
     replay the same stream: the three "both" calls repeat their coin and lambdas. Counting the
     replayed batches three times made the reference fail the MixUp KS test (p ~ 1e-8) in a
-    test process whose seed an earlier test had fixed; they count once, and "both" is judged on distinct batches only."""
+    test process whose seed an earlier test had fixed; they count once, and "both" is judged
+    on distinct batches only."""
     import keras
 
     keras.utils.set_random_seed(global_seed)
