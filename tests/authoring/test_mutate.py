@@ -196,13 +196,19 @@ def test_toy_run_kills_scale_slips_and_lists_clip_survivors(weak_toy, tmp_path):
     assert survivor["id"] in html.read_text(encoding="utf-8")
 
 
+def _mutate_json(capsys, *args: str) -> tuple[int, dict]:
+    """`autograder mutate TOY ARGS --json`: its exit code and the JSON it printed."""
+    from autograder.cli import main
+
+    rc = main(["mutate", str(TOY), *args, "--json"])
+    return rc, json.loads(capsys.readouterr().out)
+
+
 @pytest.mark.slow
 def test_cli_json_shape(tmp_path, capsys):
     from autograder.cli import main
 
-    rc = main(["mutate", str(TOY), "--limit", "4", "--seed", "1", "--json",
-               "-o", str(tmp_path / "m")])
-    data = json.loads(capsys.readouterr().out)
+    rc, data = _mutate_json(capsys, "--limit", "4", "--seed", "1", "-o", str(tmp_path / "m"))
     assert rc == 0
     assert isinstance(data["mutants"], int) and isinstance(data["kill_rate"], float)
     assert data["mutants"] + data["equivalent"] == 4 and set(data["tests"]) == {"scale", "clip01"}
@@ -235,11 +241,8 @@ def test_cli_only_unknown_id_is_a_clear_error(capsys):
 
 @pytest.mark.slow
 def test_cli_only_grades_just_those_mutants(tmp_path, capsys):
-    from autograder.cli import main
-
-    rc = main(["mutate", str(TOY), "--only", "scale#4", "--only", "clip01#1", "--json",
-               "-o", str(tmp_path / "m")])
-    data = json.loads(capsys.readouterr().out)
+    rc, data = _mutate_json(capsys, "--only", "scale#4", "--only", "clip01#1",
+                            "-o", str(tmp_path / "m"))
     assert rc == 0
     verdicts = {o["id"]: o["verdict"] for o in data["outcomes"]}
     assert verdicts == {"scale#4": "killed", "clip01#1": "killed"}
