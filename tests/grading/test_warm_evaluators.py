@@ -91,3 +91,15 @@ def test_a_busy_evaluator_is_never_parked(warm, tmp_path):
     assert PARKED.pids() == set()
     assert not w.proc.is_alive()
     psutil.Process(int((tmp_path / "child.pid").read_text())).kill()  # the task's own
+
+
+def test_key_without_a_working_directory(tmp_path, monkeypatch):
+    """A pool closed after its caller's working directory was removed still closes (no
+    FileNotFoundError from the key), and its evaluator is not handed to a pool elsewhere."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    here = LimitedPool(1)._key()  # noqa: SLF001
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    key = LimitedPool(1)._key()  # noqa: SLF001
+    assert key[2] is None and key != here

@@ -10,13 +10,14 @@
   that dies is replaced and its task retried once (`WorkerLost` after `MAX_DEATHS`).
 - `SerialExecutor`: tasks in the calling process, no limits (the kit's own tests).
 
-Warm evaluators between pools (`keep_warm(N)` or `AUTOGRADER_WARM_EVALUATORS=N`, default 0): a process that grades
-many times (nbgrader's autograde calls `grade_isolated` once per notebook; the kit's own test
-session) keeps up to N idle evaluators when a pool closes and hands them to the next pool made
-with the same setup, memory limit, working directory and environment, instead of starting a
-fresh one (TF import + zygote: ~8 s each). A parked evaluator is in the state it has between two
-tasks of one batch (its student processes are gone, its zygote waits): the trust is the same as
-within a batch. The probe seed and every per-submission option travel with each task.
+Warm evaluators between pools (`keep_warm(N)` or `AUTOGRADER_WARM_EVALUATORS=N`, default 0):
+a process that grades many times (nbgrader's autograde calls `grade_isolated` once per
+notebook; the kit's own test session) keeps up to N idle evaluators when a pool closes and hands
+them to the next pool made with the same setup, memory limit, working directory and
+environment, instead of starting a fresh one (TF import + zygote: ~8 s each). A parked evaluator
+is in the state it has between two tasks of one batch (its student processes are gone, its
+zygote waits): the trust is the same as within a batch. The probe seed and every
+per-submission option travel with each task.
 """
 
 from __future__ import annotations
@@ -208,9 +209,9 @@ def _stop(w: _Worker) -> None:
     except OSError:
         pass
     w.proc.join(5)
-    if w.proc.pid:
+    if w.proc.is_alive() and w.proc.pid:  # it did not leave: kill it with its tree
         kill_tree(w.proc.pid)
-    w.proc.join(5)
+        w.proc.join(5)
     w.conn.close()
 
 
@@ -233,7 +234,11 @@ class LimitedPool:
 
     def _key(self) -> tuple[Any, ...]:
         env = tuple(sorted((k, v) for k, v in os.environ.items() if k not in _VOLATILE_ENV))
-        return (_setup_key(self.setup), self.memory_mb, os.getcwd(), env)
+        try:
+            cwd: str | None = os.getcwd()
+        except OSError:  # the working directory was removed
+            cwd = None
+        return (_setup_key(self.setup), self.memory_mb, cwd, env)
 
     def _start(self) -> _Worker:
         parked = PARKED.take(self._key())
