@@ -28,6 +28,7 @@ from autograder.checks.base import (
     skipped_after,
     substance_required,
 )
+from autograder.checks.memo import per_run
 from autograder.exchange import to_numpy
 from autograder.messages import DEFAULT_LANG, msg
 from autograder.model import CheckResult, Picture
@@ -59,6 +60,7 @@ GRADCAM_PP = _Method("gradcampp", "make_gradcam_plus_plus_heatmap", True)
 
 # Properties a noise map or a class-independent map satisfies earn credit only next to a
 # localisation / reference / nested / Grad-CAM++ property (base.substance_required).
+@per_run  # one evidence for the `_basics` test and its hidden twin (checks.memo)
 @substance_required("gradcam_contract", "gradcam_top_class", "gradcam_randomization")
 def check_gradcam(fn: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, seed: int = 0,
                   backbone_name: str = "backbone", **_: Any) -> list[CheckResult]:

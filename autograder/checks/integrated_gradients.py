@@ -17,6 +17,7 @@ import numpy as np
 from autograder.checks import _explain_models as km
 from autograder.checks import references
 from autograder.checks.base import call_student, not_assessed, skipped_after, substance_required
+from autograder.checks.memo import per_run
 from autograder.exchange import to_numpy
 from autograder.messages import DEFAULT_LANG, msg
 from autograder.model import CheckResult, Picture
@@ -34,6 +35,7 @@ IG_FUNC = "integrated_gradients"
 ref = references.lazy("explain")  # solutions/_reference/explain.py: not shipped to students
 
 
+@per_run  # one evidence for the `_basics` test and its hidden twin (checks.memo)
 @substance_required("ig_contract", "ig_ignored_input")  # all-zero attributions ignore everything
 def check_integrated_gradients(fn: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, seed: int = 0,
                                m_steps: int = 50, **_: Any) -> list[CheckResult]:

@@ -20,6 +20,7 @@ from autograder.checks.base import (
     passed,
     substance_required,
 )
+from autograder.checks.memo import per_run
 from autograder.messages import DEFAULT_LANG, msg
 from autograder.model import CheckResult
 
@@ -59,6 +60,7 @@ def expected_sweep(learning_rates: Sequence[float]) -> dict[float, float]:
     return {float(lr): max(fake_train_fn(lr)["val_accuracy"]) for lr in learning_rates}
 
 
+@per_run  # one evidence for the `_basics` test and its hidden twin (checks.memo)
 @substance_required("lr_sweep_keys")
 def check_lr_sweep(lr_sweep: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, seed: int = 0,
                    **_: Any) -> list[CheckResult]:

@@ -9,11 +9,20 @@ own (the memo stays off). `cached(key, compute)` / `@per_worker` remember values
 holding every input that matters (function, arguments); values are shared, read-only by
 contract. `clear()` forgets everything (the plain path of
 tests/grading/test_fast_path_equivalence.py).
+
+Second scope, per student: `@per_run` on a check function shares its results between the
+hidden tests of one suite run (`one_run()`, opened by `grading.suite.run_suite`) that call it with
+the same arguments: a visible `<id>_basics` test and its hidden twin split one check's results
+(`checks.base.select`), so the check gathers its evidence once per student instead of twice.
+Also only while the memo is on (the plain path calls it twice, as written). Student functions
+key by their live process (`__memo_key__`: a proxy whose process died or timed out has none, so
+a check that lost its student is run again, after the restart, by the next test).
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any, TypeVar
@@ -73,3 +82,69 @@ def per_worker(fn: F) -> F:
 
 def clear() -> None:
     _MEMO.clear()
+
+
+_RUN: list[dict[Hashable, Any] | None] = [None]
+
+
+class _NoKey(Exception):
+    """An argument with no stable identity (an array, a dead student process): do not share."""
+
+
+@contextlib.contextmanager
+def one_run() -> Iterator[None]:
+    """While open, `@per_run` checks share results (one student's suite run); then forgotten."""
+    before = _RUN[0]
+    _RUN[0] = {}
+    try:
+        yield
+    finally:
+        _RUN[0] = before
+
+
+def per_run(fn: F) -> F:
+    """Decorator for check functions: inside `one_run()` with the memo on, a second call with
+    the same arguments returns a copy of the first call's results instead of calling the
+    student again. Not stored when the call raised or its student process died meanwhile."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        store = _RUN[0]
+        key = _run_key(name, args, kwargs) if store is not None and _ENABLED[0] else None
+        if key is None or store is None:
+            return fn(*args, **kwargs)
+        if key in store:
+            return copy.deepcopy(store[key])
+        value = fn(*args, **kwargs)
+        if _run_key(name, args, kwargs) == key:  # the student process is still the same one
+            store[key] = copy.deepcopy(value)
+        return value
+    return wrapper  # type: ignore[return-value]
+
+
+def _run_key(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Hashable | None:
+    try:
+        return (name, _freeze(args), _freeze(kwargs))
+    except _NoKey:
+        return None
+
+
+def _freeze(v: Any) -> Hashable:
+    """A hashable stand-in for a check argument; `_NoKey` when it has none."""
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return (type(v).__name__, v)
+    if isinstance(v, (list, tuple)):
+        return (type(v).__name__, tuple(_freeze(x) for x in v))
+    if isinstance(v, dict):
+        return ("dict", tuple(sorted(((repr(k), _freeze(x)) for k, x in v.items()),
+                                     key=lambda kv: kv[0])))
+    own = getattr(type(v), "__memo_key__", None)
+    if own is not None:
+        key = own(v)
+        if key is None:
+            raise _NoKey
+        return ("own", key)
+    if callable(v) and hasattr(v, "__code__"):  # a plain function (an in-process student)
+        return ("func", v)
+    raise _NoKey

@@ -43,6 +43,7 @@ from autograder.checks.base import (
     skipped_after,
     substance_required,
 )
+from autograder.checks.memo import per_run
 from autograder.exchange import to_numpy
 from autograder.messages import DEFAULT_LANG
 from autograder.model import CheckResult
@@ -157,6 +158,7 @@ def _unique_folded(own_per_call: list[np.ndarray]) -> np.ndarray:
     return np.asarray(values)
 
 
+@per_run  # one evidence for the `_basics` test and its hidden twin (checks.memo)
 @substance_required("mixup_returns", "mixup_seed", "mixup_contract")
 def check_mixup(mixup: Callable | None, *, alpha: float = 0.2, lang: str = DEFAULT_LANG, seed: int = 0,
                 batch_size: int = 24, image_shape: tuple[int, int, int] = (8, 8, 3),
@@ -417,6 +419,7 @@ def box_shape_problem(draws: _CutmixDraws, h: int, w: int) -> dict[str, int] | N
 
 
 # ~60 lines: the twin of check_mixup (sampling loop + one result per property).
+@per_run  # one evidence for the `_basics` test and its hidden twin (checks.memo)
 @substance_required("cutmix_returns", "cutmix_seed", "cutmix_contract")
 def check_cutmix(cutmix: Callable | None, *, alpha: float = 1.0, lang: str = DEFAULT_LANG, seed: int = 0,
                  batch_size: int = 16, image_shape: tuple[int, int, int] = (32, 32, 3),

@@ -24,6 +24,7 @@ from autograder.checks.base import (
     passed,
     substance_required,
 )
+from autograder.checks.memo import per_run
 from autograder.messages import DEFAULT_LANG
 from autograder.model import CheckResult
 
@@ -76,6 +77,7 @@ def _softmax_predict(model: Any, images: np.ndarray) -> np.ndarray:
     return np.asarray(model(images, training=False), dtype=np.float64)
 
 
+@per_run  # one evidence for the `_basics` test and its hidden twin (checks.memo)
 @substance_required("tta_shape", "tta_probabilities")  # any softmax output is a distribution
 def check_tta(tta_predict: Callable[..., Any] | None, *, lang: str = DEFAULT_LANG, seed: int = 0,
               num_classes: int = 5, **_: Any) -> list[CheckResult]:

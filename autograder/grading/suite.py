@@ -33,6 +33,7 @@ from typing import Any
 import pytest
 
 from autograder.assignment import Assignment, TestSpec
+from autograder.checks import memo
 from autograder.errors import StudentCodeError
 from autograder.model import CheckResult, Picture, TestOutcome, total
 
@@ -246,7 +247,7 @@ def run_suite(
     ctx = (contextlib.redirect_stdout(sink) if capture_output else contextlib.nullcontext())
     before = set(sys.modules)
     try:
-        with ctx:
+        with ctx, memo.one_run():  # a `_basics` test and its twin share one check's evidence
             pytest.main(args, plugins=[session])
     finally:
         _forget_modules(set(sys.modules) - before, assignment.tests_dir)

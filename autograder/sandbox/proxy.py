@@ -28,6 +28,11 @@ class _Proxy:
     def __repr__(self) -> str:
         return f"<sandboxed student function {self.__name__}>"
 
+    def __memo_key__(self) -> tuple[Any, str] | None:
+        """Identity for `checks.memo.per_run`: this function of this live process (None once
+        the process died or timed out)."""
+        return (self._proc, self.__name__) if self._proc.state == "alive" else None
+
 
 class SandboxStudent:
     """The `student` object of hidden tests when grading: `student.mixup` is a proxy callable,
