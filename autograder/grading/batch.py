@@ -101,8 +101,12 @@ def grade_task(task: Task) -> SubmissionResult:
 def warm_worker(memory_mb: int | None = None) -> None:
     """Executor `setup()` hook: the evaluator's memory limit (`memory_mb`: soft RLIMIT_AS),
     then start this worker's zygote and import TensorFlow before the first task (TF only when
-    the sandbox preloads it: AUTOGRADER_SANDBOX_PRELOAD unset or naming it)."""
+    the sandbox preloads it: AUTOGRADER_SANDBOX_PRELOAD unset or naming it). The two overlap:
+    TensorFlow is imported from a thread while this thread waits for the zygote's sandboxed
+    interpreter (GIL released). The zygote must start from this thread: bubblewrap's
+    `--die-with-parent` ends it when the thread that started it ends."""
     import multiprocessing.util
+    import threading
 
     from autograder.grading.executors.local import limit_memory
     from autograder.sandbox import zygote
@@ -111,9 +115,25 @@ def warm_worker(memory_mb: int | None = None) -> None:
 
     # pool workers leave through os._exit (no atexit): stop the zygote via multiprocessing
     multiprocessing.util.Finalize(None, zygote.shutdown, exitpriority=10)
-    zygote.get_zygote()
+    failed: list[BaseException] = []
+
+    def import_tensorflow() -> None:
+        try:
+            import tensorflow  # noqa: F401
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+            failed.append(exc)
+
+    importer = None
     if "tensorflow" in os.environ.get("AUTOGRADER_SANDBOX_PRELOAD", "tensorflow"):
-        import tensorflow  # noqa: F401
+        importer = threading.Thread(target=import_tensorflow, name="import-tf", daemon=True)
+        importer.start()
+    try:
+        zygote.get_zygote()
+    finally:
+        if importer is not None:
+            importer.join()
+    if failed:
+        raise failed[0]
 
 
 def student_ids(paths: Sequence[PathLike | tuple[str, PathLike]]) -> list[tuple[str, Path]]:

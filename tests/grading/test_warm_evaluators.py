@@ -103,3 +103,31 @@ def test_key_without_a_working_directory(tmp_path, monkeypatch):
     gone.rmdir()
     key = LimitedPool(1)._key()  # noqa: SLF001
     assert key[2] is None and key != here
+
+
+WARM_WORKER_PROBE = """
+import time
+from autograder.grading import batch
+from autograder.sandbox import zygote
+t0 = time.monotonic()
+batch.warm_worker()
+started = time.monotonic() - t0
+(z,) = zygote._ZYGOTES.values()
+time.sleep(1.0)  # bubblewrap's --die-with-parent fires when the starting thread has ended
+print(z.alive(), zygote.get_zygote() is z, "tensorflow" in __import__("sys").modules,
+      round(started, 1))
+"""
+
+
+@pytest.mark.slow
+def test_warm_worker_overlaps_tensorflow_with_a_zygote_that_stays_up():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", WARM_WORKER_PROBE], capture_output=True,
+                         text=True, timeout=180)
+    assert out.returncode == 0, out.stderr[-2000:]
+    alive, reused, tf, _seconds = out.stdout.split()
+    # a zygote started from the importing thread would die with it and the first task would
+    # start a second one (measured: +4-8 s per cold notebook)
+    assert (alive, reused, tf) == ("True", "True", "True")
