@@ -109,8 +109,9 @@ def plan(assignment: Assignment, *, limit: int | None, seed: int,
         if source is None:
             raise AutograderError(f"{assignment.notebook}: the reference defines no `{func}` "
                                   "(listed in [contract] functions)")
-        every.extend(mutants_of(source, func))
-        counts[func] = len(every) - sum(counts.values())
+        mutants = mutants_of(source, func)
+        counts[func] = len(mutants)
+        every.extend(mutants)
     if only is not None:
         known = {m.id for m in every}
         unknown = [i for i in dict.fromkeys(only) if i not in known]
