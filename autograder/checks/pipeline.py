@@ -53,14 +53,21 @@ SINGLE = {
 }
 
 
+NAMES = ("none", *(n for a in SINGLE for n in (a, *(f"{a}+{b}" for b in SINGLE))))
+
+
+def candidate(x: np.ndarray, name: str) -> np.ndarray:
+    """Candidate preprocessing `name` ("none", "caffe", "tf+scale01", ...) applied to `x`."""
+    out = x
+    for part in name.split("+"):
+        if part != "none":
+            out = SINGLE[part](out)
+    return out
+
+
 def candidates(x: np.ndarray) -> dict[str, np.ndarray]:
     """Every candidate preprocessing applied to `x` (float64, 0..255 RGB): none, one, or two."""
-    out = {"none": x}
-    for a, fa in SINGLE.items():
-        out[a] = fa(x)
-        for b, fb in SINGLE.items():
-            out[f"{a}+{b}"] = fb(fa(x))
-    return out
+    return {name: candidate(x, name) for name in NAMES}
 
 
 REL_TOL = 1e-3  # match tolerance, relative to the candidate's largest magnitude
@@ -70,8 +77,9 @@ def identify(images: np.ndarray, source: np.ndarray) -> tuple[str | None, np.nda
     """(name of the preprocessing, index of each output's source sample) or (None, None)."""
     n = len(images)
     flat = images.reshape(n, -1).astype(np.float64)
-    for name, cand in candidates(source.astype(np.float64)).items():
-        c = cand.reshape(len(cand), -1)
+    x = source.astype(np.float64)
+    for name in NAMES:  # in order, each computed only when the ones before did not match
+        c = candidate(x, name).reshape(len(x), -1)
         if c.shape[1] != flat.shape[1]:
             return None, None
         tol = REL_TOL * float(np.abs(c).max())
@@ -85,7 +93,7 @@ def identify(images: np.ndarray, source: np.ndarray) -> tuple[str | None, np.nda
 
 def _matches(images: np.ndarray, source: np.ndarray, name: str) -> np.ndarray:
     """Per output image: index of the identical preprocessed source image, or -1."""
-    cand = candidates(source.astype(np.float64))[name].reshape(len(source), -1)
+    cand = candidate(source.astype(np.float64), name).reshape(len(source), -1)
     tol = REL_TOL * float(np.abs(cand).max())
     flat = images.reshape(len(images), -1).astype(np.float64)
     err = np.stack([np.abs(flat - row).max(axis=1) for row in cand], axis=1)

@@ -284,12 +284,13 @@ def _twin_result(res: SubmissionResult, task: Task) -> SubmissionResult:
 
 
 def clear_caches() -> None:
-    """Forget every per-process memo of the grader (model measurements, reference results of
-    the checks): the next submission is graded as by a fresh worker."""
+    """Forget every per-process memo of the grader (model measurements, rebuilt models,
+    reference results of the checks): the next submission is graded as by a fresh worker."""
     from autograder.checks import memo
-    from autograder.sandbox import host, modelbound
+    from autograder.sandbox import host, model_pool, modelbound
 
     modelbound.clear_cache()
+    model_pool.clear()
     memo.clear()
     host._SAVED.clear()
 

@@ -12,7 +12,8 @@ A returned model crosses the sandbox as its Keras config (JSON) plus raw weight 
 3. counts parameters, the largest layer output (values per sample) and an estimate of the
    multiply-adds per sample (`_layer_cost`), against `Bounds`;
 4. only then deserialises the real model (`safe_mode=True`) and sets the sent weights (shapes
-   must match the config exactly).
+   must match the config exactly); batch workers reuse an idle model rebuilt earlier from the
+   same config text, reset to a fresh rebuild's state (`model_pool`).
 
 Past a bound it raises `wire.OverBudget` with a short English reason (the check's message comes
 from the `common.over_budget` catalog entry). A model that passes is as cheap to call as its
@@ -41,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograder.errors import StudentCodeError
+from autograder.sandbox import model_pool
 from autograder.sandbox.wire import MAX_DEPTH, BadReturn, OverBudget
 
 ALLOWED_MODULES = ("keras", "keras.layers", "keras.models", "keras.initializers",
@@ -112,18 +114,25 @@ def _load_bounded(config_json: str, weights: list[Any], bounds: Bounds) -> Any:
     check_config(config)
     cost = _measured(config_json, config, bounds)
     check_cost(cost, bounds)
-    try:
-        with _zero_random_init():  # every weight is overwritten below (shapes checked)
-            model = keras.saving.deserialize_keras_object(config, safe_mode=True)
-    except Exception as exc:  # noqa: BLE001 - anything Keras refuses
-        raise BadReturn(f"model cannot be rebuilt safely: {_first_line(exc)}") from exc
-    if not isinstance(model, keras.Model):
-        raise BadReturn(f"expected a keras model, the configuration holds {type(model).__name__}")
-    expected = [tuple(w.shape) for w in model.weights]
-    if [tuple(w.shape) for w in weights] != expected:
-        raise BadReturn("the sent weights do not match the model's configuration")
-    if weights:
-        model.set_weights(weights)
+    def deserialize() -> Any:
+        try:
+            with _zero_random_init():  # every weight is overwritten below (shapes checked)
+                model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+        except Exception as exc:  # noqa: BLE001 - anything Keras refuses
+            raise BadReturn(f"model cannot be rebuilt safely: {_first_line(exc)}") from exc
+        if not isinstance(model, keras.Model):
+            raise BadReturn("expected a keras model, the configuration holds "
+                            f"{type(model).__name__}")
+        return model
+
+    def set_weights(model: Any) -> None:
+        expected = [tuple(w.shape) for w in model.weights]
+        if [tuple(w.shape) for w in weights] != expected:
+            raise BadReturn("the sent weights do not match the model's configuration")
+        if weights:
+            model.set_weights(weights)
+
+    model = model_pool.obtain(config_json, deserialize, set_weights)
     return _guarded(model, cost.inputs)
 
 
@@ -190,6 +199,9 @@ def _guarded(model: Any, limits: tuple[tuple[int, ...], ...]) -> Any:
     """The model, with calls (and `predict`) on inputs larger than the measured ones refused
     (ValueError): its bounds hold only up to those sizes; both run under `check_clock`."""
     cls = type(model)
+    if cls in _GUARDED.values():  # a pooled model handed out again (`model_pool`)
+        object.__setattr__(model, "_ag_input_limits", limits)
+        return model
     if cls not in _GUARDED:
         _GUARDED[cls] = type(cls.__name__, (cls,), {"__call__": _bounded_call,
                                                     "predict": _bounded_predict,

@@ -65,3 +65,31 @@ def test_optimised_batch_grades_like_the_plain_path(name, tmp_path):
         assert checks_of(fast[p.stem]) == checks_of(plain), p.name
         assert checks_of(fast[f"twin_{p.stem}"]) == checks_of(plain), p.name
         assert fast[f"twin_{p.stem}"].student == f"twin_{p.stem}"
+
+
+@pytest.mark.slow
+def test_a_model_from_the_worker_pool_grades_like_a_fresh_rebuild(monkeypatch):
+    """`sandbox.model_pool`: the second submission with the same `build_model` gets the
+    models the first one's checks rebuilt, reset; every check must come out as on its own."""
+    from autograder.checks import memo
+    from autograder.grading.pipeline import GradingOptions, grade_source
+    from autograder.sandbox import model_pool
+
+    name = "ut3_10_flowers"
+    data = (SUBMISSIONS / name / "correct_style.ipynb").read_bytes()
+    options = GradingOptions(probe_seed=7)
+    handed_again = []
+    reset = model_pool._reset
+    monkeypatch.setattr(model_pool, "_reset", lambda kept: handed_again.append(1) or reset(kept))
+    batch.clear_caches()
+    with memo.active(True):
+        grade_source(data, "first.ipynb", name, options)
+        before = len(handed_again)
+        second = grade_source(data, "second.ipynb", name, options)
+    assert len(handed_again) > before  # the second one's models came from the pool
+    batch.clear_caches()
+    with memo.active(False):
+        plain = grade_source(data, "second.ipynb", name, options)
+    batch.clear_caches()
+    assert not plain.error, plain.error
+    assert checks_of(second) == checks_of(plain)
