@@ -227,3 +227,22 @@ def test_two_live_students_of_one_zygote_are_isolated_and_killed_separately(stud
     other.close()  # kills only `other`
     assert student.as_tensor().shape == (1, 2)  # the first student still answers
     assert "student-" in here  # its own private working directory
+
+
+def test_students_get_the_python_environment_as_installed(student):
+    """`autograder/__init__.py` blocks `rfc3987_syntax` (a 2 s import jsonschema pulls in) in
+    the kit's own processes only: in a student's interpreter it imports as installed."""
+    import sys
+
+    import nbformat
+
+    assert sys.modules.get("rfc3987_syntax", None) is None  # this (the kit's) process
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import sys\ndef blocked():\n    return sys.modules.get('rfc3987_syntax', 0) is None\n")]
+    other = StudentProcess(get_zygote(), timeout=30, call_timeout=10)
+    try:
+        other.run_notebook(nbformat.writes(nb))
+        assert SandboxStudent(other).blocked() is False
+    finally:
+        other.close()
