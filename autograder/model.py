@@ -214,7 +214,9 @@ class Timings:
     `notebook`: starting the student process and executing the notebook's cells; `suite`: the
     whole hidden suite; `transfer`: models crossing the sandbox (serialising the checker's
     models, bounding and rebuilding returned ones; part of `suite`); `tests`: each hidden
-    test's own time, in run order; `total`: the submission from reading to result;
+    test's own time, in run order; `shared`: the tests handed the check results of an earlier
+    test of the same run (a `_basics` test's hidden twin: `checks.memo.per_run`), whose time is
+    near 0 for that reason; `total`: the submission from reading to result;
     `deduplicated_from`: the student whose identical notebook was graded instead ("" if none).
     """
 
@@ -224,12 +226,13 @@ class Timings:
     transfer: float = 0.0
     tests: dict[str, float] = field(default_factory=dict)
     deduplicated_from: str = ""
+    shared: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"total": round(self.total, 3), "notebook": round(self.notebook, 3),
                 "suite": round(self.suite, 3), "transfer": round(self.transfer, 3),
                 "tests": {k: round(v, 3) for k, v in self.tests.items()},
-                "deduplicated_from": self.deduplicated_from}
+                "deduplicated_from": self.deduplicated_from, "shared": list(self.shared)}
 
     @classmethod
     def from_dict(cls, data: Any) -> Timings | None:
@@ -239,11 +242,12 @@ class Timings:
 
         def num(v: Any) -> float:
             return float(v) if isinstance(v, (int, float)) else 0.0
-        tests = data.get("tests")
+        tests, shared = data.get("tests"), data.get("shared")
         return cls(num(data.get("total")), num(data.get("notebook")), num(data.get("suite")),
                    num(data.get("transfer")),
                    {str(k): num(v) for k, v in tests.items()} if isinstance(tests, dict) else {},
-                   str(data.get("deduplicated_from") or ""))
+                   str(data.get("deduplicated_from") or ""),
+                   [str(t) for t in shared] if isinstance(shared, list) else [])
 
 
 @dataclass

@@ -85,10 +85,17 @@ def clear() -> None:
 
 
 _RUN: list[dict[Hashable, Any] | None] = [None]
+_SHARED = [0]
 
 
 class _NoKey(Exception):
     """An argument with no stable identity (an array, a dead student process): do not share."""
+
+
+def shared_count() -> int:
+    """How many `@per_run` calls so far returned an earlier call's results (a monotonic
+    counter: take deltas; `grade --profile-checks` marks the tests that did)."""
+    return _SHARED[0]
 
 
 @contextlib.contextmanager
@@ -115,6 +122,7 @@ def per_run(fn: F) -> F:
         if key is None or store is None:
             return fn(*args, **kwargs)
         if key in store:
+            _SHARED[0] += 1
             return copy.deepcopy(store[key])
         value = fn(*args, **kwargs)
         if _run_key(name, args, kwargs) == key:  # the student process is still the same one

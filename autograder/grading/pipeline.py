@@ -292,6 +292,7 @@ def grade_source(data: bytes, filename: str, assignment: Assignment | str,
 
     transfer0 = transfer_time()
     clock: dict[str, float] = {}
+    shared: list[str] = []
     try:
         t_run = time.monotonic()
         student_obj, report = runner.start(job)
@@ -303,7 +304,7 @@ def grade_source(data: bytes, filename: str, assignment: Assignment | str,
                                       if _original([e.cell], positions)], "cell_errors_more")
         result.error_kind, result.error = _run_error(report, opts, lang)
         t_suite = time.monotonic()
-        _run_suite(result, a, student_obj, opts, lang)
+        shared = _run_suite(result, a, student_obj, opts, lang)
         clock["suite"] = time.monotonic() - t_suite
         _explain_broken_definitions(result, student_nb, lang)
     except AutograderError:
@@ -320,7 +321,7 @@ def grade_source(data: bytes, filename: str, assignment: Assignment | str,
         result.timings = Timings(
             total=result.execution_time, notebook=clock.get("notebook", 0.0),
             suite=clock.get("suite", 0.0), transfer=transfer_time() - transfer0,
-            tests={o.id: o.duration for o in result.outcomes.values()})
+            tests={o.id: o.duration for o in result.outcomes.values()}, shared=shared)
     return result
 
 
@@ -341,8 +342,9 @@ def _run_error(report: RunReport, opts: GradingOptions,
 
 
 def _run_suite(result: SubmissionResult, a: Assignment, student: Any, opts: GradingOptions,
-               lang: str) -> None:
-    """Run the hidden suite against `student`; tests it did not run score 0 with a reason."""
+               lang: str) -> list[str]:
+    """Run the hidden suite against `student`; tests it did not run score 0 with a reason.
+    Returns the tests that were handed an earlier test's check results (`Timings.shared`)."""
     from autograder.grading.suite import run_suite
 
     outcomes, session = run_suite(a, student, gpu=opts.gpu, visible_only=opts.visible_only,
@@ -355,4 +357,5 @@ def _run_suite(result: SubmissionResult, a: Assignment, student: Any, opts: Grad
                             gpu=opts.gpu, visible_only=opts.visible_only)
     for tid, outcome in missing.items():
         result.outcomes.setdefault(tid, outcome)
+    return sorted(session.shared)
 

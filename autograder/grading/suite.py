@@ -95,6 +95,8 @@ class GradingSession:
         self.outcomes: dict[str, TestOutcome] = {}
         self.pictures: dict[str, dict[str, Picture]] = {}
         self._recorded: dict[str, list[CheckResult]] = {}
+        self.shared: set[str] = set()  # tests handed an earlier test's check results (memo)
+        self._shared_before: dict[str, int] = {}
         self._started: dict[str, float] = {}
 
     # fixtures -----------------------------------------------------------------------------
@@ -148,6 +150,7 @@ class GradingSession:
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._started[self._test_id(item)] = time.monotonic()
+        self._shared_before[self._test_id(item)] = memo.shared_count()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item: pytest.Item):
@@ -182,6 +185,8 @@ class GradingSession:
                 exc = call.excinfo.value if call.excinfo else None
                 message = f"{type(exc).__name__}: {exc}" if exc else "error"
             results = self._recorded.get(spec.id, [])
+            if memo.shared_count() > self._shared_before.get(spec.id, memo.shared_count()):
+                self.shared.add(spec.id)
             self.outcomes[spec.id] = TestOutcome(
                 id=spec.id, points=spec.points, score=scaled_score(spec, status, results),
                 status=status, message=message, paso=spec.paso, visible=spec.visible,

@@ -96,6 +96,7 @@ def timings_table(results: list[SubmissionResult]) -> str:
     head = f"{'student':<{width}}  {'total':>7}  {'notebook':>8}  {'suite':>7}  {'transfer':>8}  slowest test"
     lines = [head, "-" * len(head)]
     per_test: dict[str, list[float]] = {}
+    shared: dict[str, int] = {}
     for r in sorted(timed, key=lambda r: r.student):
         t = r.timings
         assert t is not None
@@ -104,6 +105,7 @@ def timings_table(results: list[SubmissionResult]) -> str:
             continue
         for test, s in t.tests.items():
             per_test.setdefault(test, []).append(s)
+            shared[test] = shared.get(test, 0) + (test in t.shared)
         slow = max(t.tests.items(), key=lambda kv: kv[1], default=("", 0.0))
         lines.append(f"{r.student:<{width}}  {t.total:7.2f}  {t.notebook:8.2f}  {t.suite:7.2f}  "
                      f"{t.transfer:8.2f}  {slow[0]} {slow[1]:.2f}".rstrip())
@@ -111,5 +113,8 @@ def timings_table(results: list[SubmissionResult]) -> str:
         tw = max(len("test"), *(len(k) for k in per_test))
         lines += ["", f"{'test':<{tw}}  {'mean':>7}  {'max':>7}  runs", "-" * (tw + 24)]
         for test, xs in per_test.items():
-            lines.append(f"{test:<{tw}}  {sum(xs) / len(xs):7.2f}  {max(xs):7.2f}  {len(xs):4d}")
+            note = "" if not shared.get(test) else "  shared" if shared[test] == len(xs) else \
+                f"  shared in {shared[test]}"
+            lines.append(f"{test:<{tw}}  {sum(xs) / len(xs):7.2f}  {max(xs):7.2f}  "
+                         f"{len(xs):4d}{note}")
     return "\n".join(lines) + "\n"

@@ -120,14 +120,17 @@ def test_basics_test_and_its_hidden_twin_call_the_student_once():
         return _mixup(*args, **kwargs)
 
     a = load("ut3_10_flowers")
-    plain, _ = run_suite(a, NamespaceStudent({"mixup": mixup}), select=["mixup_basics", "mixup"])
+    plain, session = run_suite(a, NamespaceStudent({"mixup": mixup}),
+                               select=["mixup_basics", "mixup"])
+    assert session.shared == set()
     per_check = len(calls) // 2
     assert per_check > 0 and len(calls) == 2 * per_check  # memo off: each test calls it
     calls.clear()
     with memo.active():
-        shared, _ = run_suite(a, NamespaceStudent({"mixup": mixup}),
-                              select=["mixup_basics", "mixup"])
+        shared, session = run_suite(a, NamespaceStudent({"mixup": mixup}),
+                                    select=["mixup_basics", "mixup"])
     assert len(calls) == per_check
+    assert session.shared == {"mixup"}  # `grade --profile-checks` marks it "shared"
     assert {k: (o.score, o.status, [(r.name, r.score) for r in o.results])
             for k, o in shared.items()} == {
         k: (o.score, o.status, [(r.name, r.score) for r in o.results]) for k, o in plain.items()}

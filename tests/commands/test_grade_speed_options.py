@@ -47,7 +47,7 @@ def test_profile_checks_times_every_test_and_stores_them(tmp_path, fake_engine, 
     data = json.loads(cap.out)  # stdout stays exactly one JSON object
     timings = data["timings"]
     assert set(timings) == {"total", "notebook", "suite", "transfer", "tests",
-                            "deduplicated_from"}
+                            "deduplicated_from", "shared"}
     assert set(timings["tests"]) == {t["extra_data"]["test_id"] for t in data["tests"]}
     assert timings["total"] >= timings["suite"] >= 0 and timings["notebook"] >= 0
     assert "slowest test" in cap.err and "notebook" in cap.err
@@ -56,11 +56,26 @@ def test_profile_checks_times_every_test_and_stores_them(tmp_path, fake_engine, 
 
 
 def test_timings_round_trip_through_a_record():
-    t = Timings(total=2.5, notebook=1.0, suite=1.25, transfer=0.5, tests={"a": 1.0})
+    t = Timings(total=2.5, notebook=1.0, suite=1.25, transfer=0.5, tests={"a": 1.0, "b": 0.0},
+                shared=["b"])
     r = SubmissionResult("s", "x", "s.ipynb", timings=t)
     assert SubmissionResult.from_dict(r.to_dict()).timings == t
     assert SubmissionResult.from_dict(SubmissionResult("s", "x", "n").to_dict()).timings is None
-    assert Timings.from_dict({"total": "bad", "tests": [1]}) == Timings()
+    assert Timings.from_dict({"total": "bad", "tests": [1], "shared": "b"}) == Timings()
+
+
+def test_the_table_says_which_tests_were_handed_an_earlier_tests_results():
+    from autograder.report.console import timings_table
+
+    def result(student: str, shared: list[str]) -> SubmissionResult:
+        return SubmissionResult(student, "x", f"{student}.ipynb", timings=Timings(
+            total=3.0, suite=2.0, tests={"model_basics": 2.0, "model": 0.0}, shared=shared))
+
+    lines = timings_table([result("ana", ["model"]), result("bea", [])]).splitlines()
+    row = {line.split()[0]: line for line in lines if line.startswith("model")}
+    assert row["model"].endswith("shared in 1") and row["model_basics"].endswith("2")
+    lines = timings_table([result("ana", ["model"])]).splitlines()
+    assert next(x for x in lines if x.startswith("model ")).endswith("  shared")
 
 
 def test_jobs_auto_follows_cpus_memory_and_tasks(monkeypatch):
