@@ -14,12 +14,10 @@ rebuild would have:
   build would have drawn at its position (its state `[seed, 0]`);
 - optimizer and metric variables, and every layer's `trainable` flag, as just built.
 
-Only an instance that holds the very variables it was built with is reset that way: one on
-which a check built more (a compiled metric's, an optimizer's slots) is rebuilt instead.
-
 Only an idle instance is handed out again: nothing outside the pool holds it (its reference
 count is the one it had when kept, after a garbage collection if needed), so no check still
-using it can see the change. A configuration whose rebuild touches Python's `random` in any
+using it can see the change; and only one that holds the very variables it was built with (one
+on which a check built more, a compiled metric's or an optimizer's slots, is rebuilt). A configuration whose rebuild touches Python's `random` in any
 other way, or holds a seed generator whose seed is not found among the draws, is not kept.
 Off (every call rebuilds) while the memo is off: the plain path of
 `tests/grading/test_fast_path_equivalence.py` rebuilds each time and must grade the same.
@@ -105,9 +103,14 @@ def _refcount(kept: _Kept) -> int:
     return sys.getrefcount(kept.model)
 
 
-def _all_variables(model: Any) -> list[Any]:
-    return [*model.variables, *(getattr(getattr(model, "optimizer", None), "variables", None)
-                                or []), *(getattr(model, "metrics_variables", None) or [])]
+def _compiled_variables(model: Any) -> list[Any]:
+    """The optimizer's and the compiled metrics' variables (not in `model.variables`)."""
+    return [*(getattr(getattr(model, "optimizer", None), "variables", None) or []),
+            *(getattr(model, "metrics_variables", None) or [])]
+
+
+def _variable_ids(model: Any) -> list[int]:
+    return [id(v) for v in [*model.variables, *_compiled_variables(model)]]
 
 
 def _reusable(kept: _Kept) -> bool:
@@ -115,7 +118,7 @@ def _reusable(kept: _Kept) -> bool:
     same variables (nothing was built lazily since: a compiled metric, an optimizer slot)."""
     if getattr(kept.model, "optimizer", None) is not kept.optimizer or \
             getattr(kept.model, "loss", None) is not kept.loss or \
-            [id(v) for v in _all_variables(kept.model)] != kept.variables:
+            _variable_ids(kept.model) != kept.variables:
         return False
     if _refcount(kept) == kept.refs:
         return True
@@ -169,13 +172,11 @@ def _kept(model: Any, draws: _Draws) -> _Kept | None:
         seeds.append((gen, where[0]))
     if len(model.variables) != len(model.weights) + len(seeds) + len(fixed):
         return None  # state this pool does not know how to reset
-    optimizer = getattr(model, "optimizer", None)
-    extra = [(v, _compact(v.numpy())) for v in [
-        *(getattr(optimizer, "variables", None) or []),
-        *(getattr(model, "metrics_variables", None) or [])]]
+    extra = [(v, _compact(v.numpy())) for v in _compiled_variables(model)]
     return _Kept(model, len(draws.values), seeds, fixed, extra,
-                 [(layer, bool(layer.trainable)) for layer in layers], optimizer,
-                 getattr(model, "loss", None), [id(v) for v in _all_variables(model)])
+                 [(layer, bool(layer.trainable)) for layer in layers],
+                 getattr(model, "optimizer", None), getattr(model, "loss", None),
+                 _variable_ids(model))
 
 
 def _compact(value: np.ndarray) -> np.ndarray:
